@@ -1,0 +1,1 @@
+"""The content-routing service (`ipndht.v1.ContentRoutingService`)."""

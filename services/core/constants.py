@@ -1,0 +1,62 @@
+"""Every fixed number of the project in one place, each with why its value."""
+
+from __future__ import annotations
+
+# --- Names fixed by DESIGN.md -------------------------------------------------
+
+#: Fully qualified gRPC service names (DESIGN.md "Fixed names").
+DISCOVERY_SERVICE = "ipndht.v1.DiscoveryService"
+HANDLES_SERVICE = "ipndht.v1.HandleRegistryService"
+CONTENT_SERVICE = "ipndht.v1.ContentRoutingService"
+
+#: Prefix of every Redis key, so that a shared Redis can hold other data too.
+REDIS_KEY_PREFIX = "ipndht"
+
+#: Prefix of every environment variable read by the settings object.
+ENV_PREFIX = "IPNDHT_"
+
+# --- Process ------------------------------------------------------------------
+
+#: Exit code for a bad or missing setting: 2 is the conventional "usage
+#: error" code (argparse, click), distinct from a crash (1).
+EXIT_BAD_SETTINGS = 2
+
+#: Metadata key carrying the request id in and out of every RPC; lower case
+#: because gRPC metadata keys must be.
+REQUEST_ID_METADATA = "x-request-id"
+
+#: Longest request id accepted from a client; longer ones are replaced so a
+#: client cannot bloat every log line.
+REQUEST_ID_MAX_LEN = 64
+
+# --- Cache --------------------------------------------------------------------
+
+#: Upper bound on how long one cache call may take before the call degrades to
+#: "no cache": DESIGN.md asks that no RPC wait more than about 100 ms on a dead
+#: Redis.
+CACHE_OP_TIMEOUT_S = 0.1
+
+#: First and longest pause between reconnection probes while Redis is down:
+#: short enough to notice a restart within a second, long enough not to spin.
+CACHE_RETRY_MIN_S = 0.25
+CACHE_RETRY_MAX_S = 2.0
+
+# --- gRPC ---------------------------------------------------------------------
+
+#: Largest gRPC message accepted or sent by default: every reply is bounded by
+#: paging well below this, and 4 MiB is gRPC's own default receive limit.
+DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+
+#: Server-side work limit for a unary RPC when the client gives no shorter
+#: deadline: long enough for a DHT lookup through several slow rounds, short
+#: enough that a stuck call frees its slot.
+DEFAULT_SERVER_DEADLINE_S = 10.0
+
+#: In-flight RPCs finish within this many seconds after SIGTERM before the
+#: server cancels them (Kubernetes' default termination grace is 30 s; 10 s
+#: leaves room for state flushing).
+DEFAULT_SHUTDOWN_GRACE_S = 10.0
+
+#: Concurrent RPCs a server handles before it answers RESOURCE_EXHAUSTED;
+#: bounds memory under overload on a 2-core machine.
+DEFAULT_MAX_CONCURRENT_RPCS = 2000

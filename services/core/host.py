@@ -1,0 +1,198 @@
+"""The service host: one way every ipndht service starts, serves and stops.
+
+A host owns the ``grpc.aio`` server (with the interceptor, health and
+reflection), the metrics endpoint, the cache, and the background tasks of its
+service. ``serve()`` runs until SIGTERM or SIGINT, then shuts down gracefully:
+health goes NOT_SERVING, new RPCs are refused, in-flight RPCs get the grace
+period, background tasks are cancelled and stop hooks flush state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1._async import HealthServicer
+from grpc_reflection.v1alpha import reflection
+
+from services.core import constants as c
+from services.core import metrics
+from services.core.cache import Cache, NullCache, open_cache
+from services.core.interceptors import ServerInterceptor
+from services.core.logging import get_logger
+from services.core.settings import Settings
+
+log = get_logger(__name__)
+
+StopHook = Callable[[], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """Fixed names and default ports of one service (DESIGN.md)."""
+
+    name: str
+    grpc_service: str
+    grpc_port: int
+    dht_port: int
+    metrics_port: int
+
+
+DISCOVERY = ServiceSpec("discovery", c.DISCOVERY_SERVICE, 50051, 8468, 9101)
+HANDLES = ServiceSpec("handle-registry", c.HANDLES_SERVICE, 50052, 8469, 9102)
+CONTENT = ServiceSpec("content-routing", c.CONTENT_SERVICE, 50053, 8470, 9103)
+SPECS = {spec.name: spec for spec in (DISCOVERY, HANDLES, CONTENT)}
+
+
+class ServiceHost:
+    """Hosts one service's gRPC server, metrics, cache and background tasks."""
+
+    def __init__(self, settings: Settings, spec: ServiceSpec) -> None:
+        self.settings = settings
+        self.spec = spec
+        self.health = HealthServicer()
+        self.cache: Cache = NullCache(spec.name)
+        self.server: grpc.aio.Server = grpc.aio.server(
+            interceptors=[
+                ServerInterceptor(spec.name, settings.default_deadline_s, settings.access_log)
+            ],
+            options=[
+                ("grpc.max_receive_message_length", settings.max_message_bytes),
+                ("grpc.max_send_message_length", settings.max_message_bytes),
+                ("grpc.so_reuseport", 0),
+            ],
+            maximum_concurrent_rpcs=settings.max_concurrent_rpcs,
+        )
+        self.grpc_port = 0
+        self.metrics_port = 0
+        self.started_at = time.monotonic()
+        self._metrics: metrics.MetricsServer | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._stop_hooks: list[StopHook] = []
+        self._stop_requested = asyncio.Event()
+        self._stopped = False
+        self._serving = False
+
+    # -- background work ----------------------------------------------------------
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+        """Run ``coro`` in the background, referenced, cancelled at shutdown."""
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background_task_failed", task=task.get_name(), exc_info=task.exception())
+
+    def on_stop(self, hook: StopHook) -> None:
+        """Run ``hook`` at shutdown after RPCs finished (flush state), in reverse order."""
+        self._stop_hooks.append(hook)
+
+    # -- health -------------------------------------------------------------------
+
+    @property
+    def serving(self) -> bool:
+        return self._serving
+
+    async def set_serving(self, serving: bool) -> None:
+        """Set health for the service name and for "" (the whole process)."""
+        if self._stopped:
+            return
+        self._serving = serving
+        status = (
+            health_pb2.HealthCheckResponse.SERVING
+            if serving
+            else health_pb2.HealthCheckResponse.NOT_SERVING
+        )
+        await self.health.set(self.spec.grpc_service, status)
+        await self.health.set("", status)
+        metrics.SERVING.labels(self.spec.name).set(1 if serving else 0)
+
+    # -- life cycle ---------------------------------------------------------------
+
+    async def start(self, build: Callable[[ServiceHost], Awaitable[None]]) -> None:
+        """Open the cache, let ``build`` add the servicers, then listen."""
+        s = self.settings
+        self.cache = await open_cache(
+            s.redis_url, service=self.spec.name, timeout_s=s.cache_timeout_ms / 1000
+        )
+        await self.set_serving(False)
+        await build(self)
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        reflection.enable_server_reflection(
+            (
+                self.spec.grpc_service,
+                health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+                reflection.SERVICE_NAME,
+            ),
+            self.server,
+        )
+        port = self.spec.grpc_port if s.grpc_port is None else s.grpc_port
+        self.grpc_port = self.server.add_insecure_port(f"{s.grpc_host}:{port}")
+        if self.grpc_port == 0:
+            raise OSError(f"cannot listen on {s.grpc_host}:{port} (IPNDHT_GRPC_PORT)")
+        await self.server.start()
+        if s.metrics_enabled:
+            mport = self.spec.metrics_port if s.metrics_port is None else s.metrics_port
+            self._metrics = metrics.MetricsServer(s.metrics_host, mport)
+            self.metrics_port = self._metrics.port
+        log.info(
+            "service_started",
+            service=self.spec.name,
+            grpc=f"{s.grpc_host}:{self.grpc_port}",
+            metrics=f"{s.metrics_host}:{self.metrics_port}" if self._metrics else None,
+            cache="up" if self.cache.up else "down",
+        )
+
+    def request_stop(self) -> None:
+        """Ask ``serve()`` to shut down (what SIGTERM and SIGINT do)."""
+        self._stop_requested.set()
+
+    async def stop(self, grace_s: float | None = None) -> None:
+        """Graceful shutdown; safe to call more than once."""
+        if self._stopped:
+            return
+        grace = self.settings.shutdown_grace_s if grace_s is None else grace_s
+        log.info("service_stopping", service=self.spec.name, grace_s=grace)
+        await self.set_serving(False)
+        self._stopped = True
+        await self.health.enter_graceful_shutdown()
+        await self.server.stop(grace)
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for hook in reversed(self._stop_hooks):
+            try:
+                await hook()
+            except Exception:
+                log.exception("stop_hook_failed", hook=getattr(hook, "__qualname__", repr(hook)))
+        await self.cache.close()
+        if self._metrics is not None:
+            await asyncio.to_thread(self._metrics.stop)
+            self._metrics = None
+        log.info("service_stopped", service=self.spec.name)
+
+    async def serve(self, build: Callable[[ServiceHost], Awaitable[None]]) -> None:
+        """Start, run until SIGTERM/SIGINT (or ``request_stop``), then stop."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.request_stop)
+        try:
+            await self.start(build)
+            await self._stop_requested.wait()
+        finally:
+            await self.stop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                with contextlib.suppress(Exception):
+                    loop.remove_signal_handler(sig)

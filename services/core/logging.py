@@ -1,0 +1,69 @@
+"""The one logger set-up: structlog, JSON off a terminal, readable on one.
+
+Request ids are bound per RPC with ``structlog.contextvars`` by the server
+interceptor, so every line logged while serving an RPC carries one.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+
+from services.core.settings import LogFormat, LogLevel
+
+
+def configure_logging(level: LogLevel = "info", fmt: LogFormat = "auto", **static: Any) -> None:
+    """Configure structlog and the standard library logging for the process.
+
+    ``static`` key/values (such as ``service="discovery"``) go on every line.
+    """
+    use_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
+    numeric = getattr(logging, level.upper())
+    shared: list[structlog.types.Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    if static:
+        shared.append(_StaticFields(static))
+    renderer: structlog.types.Processor
+    if use_json:
+        renderer = structlog.processors.JSONRenderer()
+        shared.append(structlog.processors.format_exc_info)
+    else:
+        renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    structlog.configure(
+        processors=[*shared, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(numeric),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=True,
+    )
+    # Libraries (kademlia, rpcudp, asyncio) log through the standard library;
+    # route them through the same output, quieter than our own lines.
+    logging.basicConfig(
+        level=max(numeric, logging.WARNING),
+        stream=sys.stderr,
+        format="%(name)s: %(message)s",
+        force=True,
+    )
+
+
+class _StaticFields:
+    def __init__(self, fields: dict[str, Any]) -> None:
+        self._fields = fields
+
+    def __call__(
+        self, _logger: Any, _name: str, event: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
+        for key, value in self._fields.items():
+            event.setdefault(key, value)
+        return event
+
+
+def get_logger(name: str) -> Any:
+    """A logger whose lines carry ``module=name``."""
+    return structlog.get_logger(module=name)

@@ -1,0 +1,153 @@
+"""The one settings object of a process, read from ``IPNDHT_*`` variables.
+
+A bad or missing value stops start-up with a message naming the setting
+(``load_settings``); nothing else in the project reads the environment.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.core import constants as c
+
+LogFormat = Literal["auto", "json", "console"]
+LogLevel = Literal["debug", "info", "warning", "error"]
+
+
+class Settings(BaseSettings):
+    """Every setting of every ipndht process. Defaults run on one machine."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=c.ENV_PREFIX, extra="ignore", frozen=True, case_sensitive=False
+    )
+
+    # -- network ------------------------------------------------------------------
+    grpc_host: str = Field("127.0.0.1", description="Interface the gRPC server binds.")
+    grpc_port: int | None = Field(
+        None,
+        ge=0,
+        le=65535,
+        description="gRPC port; unset means the service default (50051/50052/50053), "
+        "0 picks a free port.",
+    )
+    metrics_host: str = Field("127.0.0.1", description="Interface of the metrics endpoint.")
+    metrics_port: int | None = Field(
+        None,
+        ge=0,
+        le=65535,
+        description="Prometheus port; unset means the service default (9101/9102/9103), "
+        "0 picks a free port.",
+    )
+    metrics_enabled: bool = Field(True, description="Serve Prometheus metrics over HTTP.")
+    discovery_addr: str = Field(
+        "127.0.0.1:50051", description="host:port of the discovery service."
+    )
+    handles_addr: str = Field(
+        "127.0.0.1:50052", description="host:port of the handle-registry service."
+    )
+
+    # -- cache ---------------------------------------------------------------------
+    redis_url: str = Field(
+        "redis://127.0.0.1:6379/0",
+        description="Redis cache URL (redis:// or rediss://, user and password allowed); "
+        "empty disables the cache.",
+    )
+    cache_timeout_ms: int = Field(
+        int(c.CACHE_OP_TIMEOUT_S * 1000),
+        ge=1,
+        le=10_000,
+        description="Longest a cache call may take before it counts as a miss.",
+    )
+
+    # -- limits -------------------------------------------------------------------
+    max_message_bytes: int = Field(
+        c.DEFAULT_MAX_MESSAGE_BYTES,
+        ge=64 * 1024,
+        le=64 * 1024 * 1024,
+        description="Largest gRPC message received or sent.",
+    )
+    default_deadline_s: float = Field(
+        c.DEFAULT_SERVER_DEADLINE_S,
+        gt=0,
+        le=600,
+        description="Server-side time limit of a unary RPC when the client sets none shorter.",
+    )
+    max_concurrent_rpcs: int = Field(
+        c.DEFAULT_MAX_CONCURRENT_RPCS,
+        ge=1,
+        le=100_000,
+        description="Concurrent RPCs before the server answers RESOURCE_EXHAUSTED.",
+    )
+    shutdown_grace_s: float = Field(
+        c.DEFAULT_SHUTDOWN_GRACE_S,
+        ge=0,
+        le=300,
+        description="Seconds in-flight RPCs get to finish after SIGTERM/SIGINT.",
+    )
+
+    # -- state and logs --------------------------------------------------------------
+    data_dir: Path = Field(
+        Path("data"), description="Directory for durable state (one sub-directory per service)."
+    )
+    log_level: LogLevel = Field("info", description="Lowest level logged.")
+    log_format: LogFormat = Field(
+        "auto", description="json, console, or auto (console on a terminal, JSON otherwise)."
+    )
+    access_log: bool = Field(False, description="Log one line per RPC (costs throughput).")
+
+    @field_validator("discovery_addr", "handles_addr")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"expected host:port with a port in 1..65535, got {value!r}")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://, or be empty")
+        return value
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+
+class SettingsError(Exception):
+    """The environment does not give valid settings; the message names them."""
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """One line per bad setting, naming the environment variable."""
+    lines = []
+    for item in error.errors():
+        name = c.ENV_PREFIX + "_".join(str(part) for part in item["loc"]).upper()
+        given = item.get("input")
+        shown = "" if isinstance(given, dict) else f" (got {given!r})"
+        lines.append(f"{name}: {item['msg']}{shown}")
+    return "invalid settings:\n  " + "\n  ".join(lines)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; raise SettingsError naming each bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise SettingsError(describe_validation_error(exc)) from None
+
+
+def load_settings_or_exit(**overrides: object) -> Settings:
+    """Read the settings, or print what is wrong and exit with code 2."""
+    try:
+        return load_settings(**overrides)
+    except SettingsError as exc:
+        print(f"ipndht: {exc}", file=sys.stderr)
+        raise SystemExit(c.EXIT_BAD_SETTINGS) from None

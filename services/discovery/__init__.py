@@ -1,0 +1,1 @@
+"""The discovery service (`ipndht.v1.DiscoveryService`)."""

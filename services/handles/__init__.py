@@ -1,0 +1,1 @@
+"""The handle-registry service (`ipndht.v1.HandleRegistryService`)."""
