@@ -15,6 +15,7 @@ import signal
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -98,6 +99,11 @@ class ServiceHost:
         """Run ``hook`` at shutdown after RPCs finished (flush state), in reverse order."""
         self._stop_hooks.append(hook)
 
+    @property
+    def data_dir(self) -> Path:
+        """This service's own directory under IPNDHT_DATA_DIR (created at start)."""
+        return self.settings.data_dir / self.spec.name
+
     # -- health -------------------------------------------------------------------
 
     @property
@@ -126,6 +132,7 @@ class ServiceHost:
         self.cache = await open_cache(
             s.redis_url, service=self.spec.name, timeout_s=s.cache_timeout_ms / 1000
         )
+        self.data_dir.mkdir(parents=True, exist_ok=True)
         await self.set_serving(False)
         await build(self)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)

@@ -1,0 +1,243 @@
+"""`make run`: the whole ipndht system on one machine, nothing to configure.
+
+Starts Redis (uses one already reachable at IPNDHT_REDIS_URL, else a local
+``redis-server`` under the data directory, else runs without a cache and
+says so), then the three services, each log line prefixed with its process's
+name. Prints the endpoints once all are SERVING. Ctrl-C (or SIGTERM) stops
+everything cleanly; state stays under the data directory for the next run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import sys
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from services.core.host import SPECS
+from services.core.settings import load_settings_or_exit
+
+#: Processes in start order: (name, module). Discovery first: the others ask
+#: it for bootstrap peers.
+PROCESSES = [
+    ("discovery", "services.discovery"),
+    ("handle-registry", "services.handles"),
+    ("content-routing", "services.content"),
+]
+
+#: How long a process may take to report SERVING before start-up fails.
+START_TIMEOUT_S = 60.0
+
+_COLOURS = ["\033[36m", "\033[35m", "\033[33m", "\033[32m", "\033[34m", "\033[31m"]
+
+
+@dataclass
+class Child:
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    proc: asyncio.subprocess.Process | None = None
+    pump: asyncio.Task[None] | None = field(default=None, repr=False)
+
+
+def _say(text: str) -> None:
+    print(f"[run] {text}", flush=True)
+
+
+def _redis_reachable(url: str) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection(
+            (parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=0.5
+        ) as sock:
+            sock.sendall(b"PING\r\n")
+            reply = sock.recv(64)
+            return reply.startswith((b"+PONG", b"-NOAUTH"))
+    except OSError:
+        return False
+
+
+class Launcher:
+    def __init__(self) -> None:
+        self.settings = load_settings_or_exit()
+        self.data_dir = self.settings.data_dir.resolve()
+        self.children: list[Child] = []
+        self.redis: Child | None = None
+        self.stopping = asyncio.Event()
+        self.colour = sys.stdout.isatty()
+
+    # -- Redis --------------------------------------------------------------------
+
+    async def start_redis(self) -> str:
+        url = self.settings.redis_url
+        if not url:
+            _say("IPNDHT_REDIS_URL is empty: running without a cache")
+            return ""
+        if _redis_reachable(url):
+            _say(f"using the Redis already running at {url}")
+            return url
+        parsed = urlparse(url)
+        binary = shutil.which("redis-server")
+        if parsed.hostname not in ("127.0.0.1", "localhost", "::1") or binary is None:
+            why = "redis-server is not installed" if binary is None else f"{url} is not local"
+            _say(
+                f"no Redis reachable at {url} and {why}: running WITHOUT a cache "
+                "(everything works, reads are slower)"
+            )
+            return ""
+        port = parsed.port or 6379
+        rdir = self.data_dir / "redis"
+        rdir.mkdir(parents=True, exist_ok=True)
+        self.redis = Child(
+            "redis",
+            [
+                binary,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(rdir),
+                "--appendonly",
+                "yes",
+                "--save",
+                "",
+                "--loglevel",
+                "warning",
+            ],
+            dict(os.environ),
+        )
+        await self._spawn(self.redis)
+        for _ in range(100):
+            if _redis_reachable(url):
+                _say(f"started redis-server on 127.0.0.1:{port} (data in {rdir})")
+                return url
+            await asyncio.sleep(0.05)
+        _say("redis-server did not start: running WITHOUT a cache")
+        await self._terminate(self.redis, 5)
+        self.redis = None
+        return ""
+
+    # -- children -----------------------------------------------------------------
+
+    async def _spawn(self, child: Child) -> None:
+        child.proc = await asyncio.create_subprocess_exec(
+            *child.argv,
+            env=child.env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True,
+        )
+        child.pump = asyncio.create_task(self._pump(child))
+
+    async def _pump(self, child: Child) -> None:
+        assert child.proc is not None and child.proc.stdout is not None
+        index = len(self.children) % len(_COLOURS)
+        prefix = (
+            f"{_COLOURS[index]}{child.name:>16}\033[0m |"
+            if self.colour
+            else (f"{child.name:>16} |")
+        )
+        while line := await child.proc.stdout.readline():
+            sys.stdout.write(f"{prefix} {line.decode(errors='replace').rstrip()}\n")
+            sys.stdout.flush()
+        code = await child.proc.wait()
+        if not self.stopping.is_set():
+            _say(f"{child.name} exited unexpectedly with code {code}; stopping everything")
+            self.stopping.set()
+
+    async def _terminate(self, child: Child, timeout_s: float) -> None:
+        proc = child.proc
+        if proc is None or proc.returncode is not None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(proc.wait(), timeout_s)
+        except TimeoutError:
+            _say(f"{child.name} did not stop in {timeout_s:.0f}s; killing it")
+            proc.kill()
+            await proc.wait()
+        if child.pump is not None:
+            await asyncio.gather(child.pump, return_exceptions=True)
+
+    async def _wait_serving(self, name: str, port: int) -> None:
+        deadline = asyncio.get_running_loop().time() + START_TIMEOUT_S
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = health_pb2_grpc.HealthStub(channel)
+            while asyncio.get_running_loop().time() < deadline and not self.stopping.is_set():
+                try:
+                    reply = await stub.Check(health_pb2.HealthCheckRequest(), timeout=1)
+                    if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                        return
+                except grpc.aio.AioRpcError:
+                    pass
+                await asyncio.sleep(0.1)
+        if not self.stopping.is_set():
+            raise TimeoutError(f"{name} was not SERVING within {START_TIMEOUT_S:.0f}s")
+
+    # -- run ----------------------------------------------------------------------
+
+    async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self.stopping.set)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        code = 0
+        try:
+            redis_url = await self.start_redis()
+            env = dict(os.environ)
+            env["IPNDHT_REDIS_URL"] = redis_url
+            env["IPNDHT_DATA_DIR"] = str(self.data_dir)
+            if self.colour:
+                env.setdefault("IPNDHT_LOG_FORMAT", "console")
+            for name, module in PROCESSES:
+                child = Child(name, [sys.executable, "-m", module], env)
+                self.children.append(child)
+                await self._spawn(child)
+            for name, _ in PROCESSES:
+                await self._wait_serving(name, SPECS[name].grpc_port)
+            if not self.stopping.is_set():
+                self._print_endpoints(redis_url)
+                await self.stopping.wait()
+        except TimeoutError as exc:
+            _say(str(exc))
+            code = 1
+        finally:
+            self.stopping.set()
+            _say("stopping ...")
+            grace = self.settings.shutdown_grace_s + 5
+            await asyncio.gather(*(self._terminate(c, grace) for c in reversed(self.children)))
+            if self.redis is not None:
+                await self._terminate(self.redis, 10)
+            _say("stopped; state kept in " + str(self.data_dir))
+        return code
+
+    def _print_endpoints(self, redis_url: str) -> None:
+        host = self.settings.grpc_host
+        lines = ["ipndht is up:"]
+        for name, _ in PROCESSES:
+            spec = SPECS[name]
+            lines.append(
+                f"  {spec.grpc_service:<34} grpc {host}:{spec.grpc_port}"
+                f"   metrics http://{self.settings.metrics_host}:{spec.metrics_port}/metrics"
+            )
+        lines.append(f"  cache: {redis_url or 'none (running without Redis)'}")
+        lines.append(f"  data:  {self.data_dir}")
+        lines.append("  Ctrl-C stops everything.")
+        for line in lines:
+            _say(line)
+
+
+def main() -> None:
+    raise SystemExit(asyncio.run(Launcher().run()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Test helpers: real redis-server processes, free ports, in-process services."""

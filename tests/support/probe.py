@@ -1,0 +1,61 @@
+"""A tiny test-only gRPC service (raw bytes in and out) for host tests.
+
+``ipndht.test.Probe/Echo`` echoes; ``Sleep`` sleeps the number of
+milliseconds given as ASCII digits; ``Raise`` raises the domain error named
+in the request (or ``boom`` for an unexpected exception, ``notimpl`` for
+NotImplementedError); ``CacheGet`` reads key "probe" of kind "test".
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import grpc
+
+from services.core import errors
+from services.core.host import ServiceHost
+
+SERVICE = "ipndht.test.Probe"
+
+
+def make_error(name: str) -> BaseException:
+    if name == "boom":
+        return RuntimeError("secret internal detail")
+    if name == "notimpl":
+        return NotImplementedError("not yet")
+    if name == "SeqConflict":
+        return errors.SeqConflict("seq 3 expected, got 2", current_seq=2)
+    if name == "NotEnoughPeers":
+        return errors.NotEnoughPeers(have=1, need=2)
+    cls = getattr(errors, name)
+    error: BaseException = cls(f"{name} happened")
+    return error
+
+
+def add_probe(host: ServiceHost) -> None:
+    async def echo(request: bytes, context: Any) -> bytes:
+        return request
+
+    async def sleep(request: bytes, context: Any) -> bytes:
+        await asyncio.sleep(int(request.decode()) / 1000)
+        return b"slept"
+
+    async def raise_(request: bytes, context: Any) -> bytes:
+        raise make_error(request.decode())
+
+    async def cache_get(request: bytes, context: Any) -> bytes:
+        value = await host.cache.get("test", "probe")
+        return b"miss" if value is None else b"hit:" + value
+
+    handlers = {
+        "Echo": grpc.unary_unary_rpc_method_handler(echo),
+        "Sleep": grpc.unary_unary_rpc_method_handler(sleep),
+        "Raise": grpc.unary_unary_rpc_method_handler(raise_),
+        "CacheGet": grpc.unary_unary_rpc_method_handler(cache_get),
+    }
+    host.server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE, handlers),))
+
+
+def probe_call(channel: grpc.aio.Channel, method: str) -> Any:
+    return channel.unary_unary(f"/{SERVICE}/{method}")

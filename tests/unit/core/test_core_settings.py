@@ -1,0 +1,57 @@
+"""Settings: defaults that run on one machine, and clear refusals."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from services.core.settings import SettingsError, load_settings
+from tests.support.services import REPO
+
+
+def test_defaults_match_the_design() -> None:
+    """With no IPNDHT_* variables the settings are valid and point at local Redis."""
+    settings = load_settings()
+    assert settings.redis_url == "redis://127.0.0.1:6379/0"
+    assert settings.discovery_addr == "127.0.0.1:50051"
+    assert settings.grpc_port is None  # the service's own default port
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "fragment"),
+    [
+        ("IPNDHT_GRPC_PORT", "70000", "less than or equal to 65535"),
+        ("IPNDHT_GRPC_PORT", "abc", "valid integer"),
+        ("IPNDHT_LOG_LEVEL", "loud", "'debug', 'info'"),
+        ("IPNDHT_REDIS_URL", "http://x", "redis://"),
+        ("IPNDHT_DISCOVERY_ADDR", "nohostport", "host:port"),
+        ("IPNDHT_SHUTDOWN_GRACE_S", "-1", "greater than or equal to 0"),
+    ],
+)
+def test_bad_value_names_the_setting(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, fragment: str
+) -> None:
+    """Each bad value is refused with a message naming the variable and the rule."""
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    assert variable in str(info.value)
+    assert fragment in str(info.value)
+
+
+def test_bad_setting_stops_the_process_with_exit_code_2() -> None:
+    """A service started with a bad setting prints the setting's name and exits 2."""
+    env = {"IPNDHT_GRPC_PORT": "not-a-port", "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "services.discovery"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "IPNDHT_GRPC_PORT" in proc.stderr
+    assert "Traceback" not in proc.stderr
