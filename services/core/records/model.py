@@ -105,7 +105,7 @@ class Record:
         return replace(self, countersignatures=(*kept, countersignature))
 
 
-def decode(raw: bytes) -> Record:
+def decode(raw: bytes | bytearray | memoryview) -> Record:
     """The record encoded in ``raw``.
 
     Raises ``InvalidRecord`` (and nothing else) for anything that is not the
