@@ -85,7 +85,7 @@ def check_handle_text(handle: str, rule: str) -> None:
     if not _HANDLE_CHARS.fullmatch(handle) or handle != handle.lower():
         fail(rule, f"handle {handle!r} must be lower-case printable ASCII without spaces")
     if len(handle) > lim.MAX_HANDLE_BYTES:
-        fail(rule, f"handle is {len(handle)} bytes, over the limit of {lim.MAX_HANDLE_BYTES}")
+        fail(rule, f"handle is {len(handle)} bytes, over the limit of {lim.MAX_HANDLE_BYTES} bytes")
     if (
         not handle.startswith(_HANDLE_PREFIX)
         or not handle.endswith(_HANDLE_SUFFIX)

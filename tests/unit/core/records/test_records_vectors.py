@@ -208,3 +208,20 @@ def test_invalid_vectors_fail_with_their_error_and_rule(v: dict[str, Any]) -> No
         policy.check(bytes.fromhex(v["dht_key_hex"]), bytes.fromhex(v["encoded_hex"]), NOW_US)
     assert type(info.value) is getattr(errors, v["error"])
     assert str(info.value).startswith(v["rule"] + ":"), str(info.value)
+
+
+def test_the_worked_examples_in_docs_records_md_match_the_vectors() -> None:
+    """The hex shown in the spec is the vectors' hex (whitespace ignored)."""
+    doc = (VECTORS_DIR.parents[1] / "docs" / "records.md").read_text(encoding="utf-8")
+    flat = "".join(doc.split())
+    peer = next(v for v in VALID if v["name"] == "peer")
+    for field in ("signature_hex", "encoded_hex", "dht_key_hex", "dht_key_material_hex"):
+        assert peer[field] in flat, field
+    example = doc.split("### Worked example (vector `peer`)")[1].split("151 bytes in all")[0]
+    block = example.split("```")[1]
+    first_tokens = [line.split()[0] for line in block.splitlines() if line.strip()]
+    hex_lines = [t for t in first_tokens if all(c in "0123456789abcdef" for c in t)]
+    assert "".join(hex_lines) == peer["signing_bytes_hex"]
+    transfer = next(v for v in VALID if v["name"] == "handle_transfer")
+    assert transfer["signature_hex"] in flat
+    assert transfer["countersignatures"][0]["signer_hex"] in flat
