@@ -94,7 +94,7 @@ def check_handle_text(handle: str, rule: str) -> None:
         fail(rule, f"handle {handle!r} must look like '@label.ipn'")
 
 
-def _run_name_check(check: Callable[[str], None] | None, handle: str) -> None:
+def _run_name_check(check: Callable[[str], object] | None, handle: str) -> None:
     if check is None:
         return
     try:
@@ -156,7 +156,7 @@ def make_handle_validator(ctx: NamespaceContext) -> Validator:
 
 
 def _check_handle_payload(
-    payload: handles_pb2.HandleRecord, name_check: Callable[[str], None] | None
+    payload: handles_pb2.HandleRecord, name_check: Callable[[str], object] | None
 ) -> None:
     if len(payload.owner_key) != lim.PUBLIC_KEY_BYTES:
         fail("payload", f"owner_key must be {lim.PUBLIC_KEY_BYTES} bytes")

@@ -66,7 +66,7 @@ class NamespaceContext:
     trusted_registrars: frozenset[bytes]
     #: Full handle-name rules (raises on a bad name), or None for the basic
     #: checks only.
-    handle_name_check: Callable[[str], None] | None = None
+    handle_name_check: Callable[[str], object] | None = None
 
 
 #: Builds a namespace's payload validator for one policy's context.

@@ -132,7 +132,7 @@ class SignedRecordPolicy:
     def __init__(
         self,
         trusted_registrars: Iterable[bytes],
-        handle_name_check: Callable[[str], None] | None = None,
+        handle_name_check: Callable[[str], object] | None = None,
         clock: Callable[[], int] = wall_clock_us,
         *,
         registry: NamespaceRegistry = DEFAULT_REGISTRY,
