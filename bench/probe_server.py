@@ -53,7 +53,6 @@ async def _host(port: int, redis_url: str) -> None:
 
     async def build(h: ServiceHost) -> None:
         add_probe(h)
-        await h.set_serving(True)
 
     await host.serve(build)
 

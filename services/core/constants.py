@@ -41,6 +41,10 @@ CACHE_OP_TIMEOUT_S = 0.1
 CACHE_RETRY_MIN_S = 0.25
 CACHE_RETRY_MAX_S = 2.0
 
+#: How often health re-checks the minimum-peer rule: well within a liveness
+#: interval, and cheap (it counts routing-table entries).
+PEER_GATE_POLL_S = 0.5
+
 # --- gRPC ---------------------------------------------------------------------
 
 #: Largest gRPC message accepted or sent by default: every reply is bounded by

@@ -24,8 +24,9 @@ from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 
 from services.core import constants as c
-from services.core import metrics
+from services.core import metrics, nodes
 from services.core.cache import Cache, NullCache, open_cache
+from services.core.dht.node import DhtNode
 from services.core.interceptors import ServerInterceptor
 from services.core.logging import get_logger
 from services.core.settings import Settings
@@ -71,6 +72,7 @@ class ServiceHost:
             ],
             maximum_concurrent_rpcs=settings.max_concurrent_rpcs,
         )
+        self.dht: DhtNode | None = None
         self.grpc_port = 0
         self.metrics_port = 0
         self.started_at = time.monotonic()
@@ -80,6 +82,7 @@ class ServiceHost:
         self._stop_requested = asyncio.Event()
         self._stopped = False
         self._serving = False
+        self._built = False
 
     # -- background work ----------------------------------------------------------
 
@@ -126,15 +129,46 @@ class ServiceHost:
 
     # -- life cycle ---------------------------------------------------------------
 
+    def check_writable(self) -> None:
+        """Raise NotEnoughPeers (UNAVAILABLE) while below the minimum-peer rule."""
+        nodes.check_writable(self.dht, self.settings.min_peers)
+
+    def min_peers_met(self) -> bool:
+        have = 0 if self.dht is None else nodes.live_peers(self.dht)
+        return have >= self.settings.min_peers
+
+    async def _watch_peers(self) -> None:
+        """Health follows the minimum-peer rule, lifting by itself when peers arrive."""
+        while True:
+            wanted = self._built and self.min_peers_met()
+            if wanted != self._serving:
+                await self.set_serving(wanted)
+            await asyncio.sleep(c.PEER_GATE_POLL_S)
+
+    async def start_dht(self) -> DhtNode:
+        """Start this process's DHT node and join the configured bootstrap peers."""
+        s = self.settings
+        port = self.spec.dht_port if s.dht_port is None else s.dht_port
+        node = DhtNode(nodes.dht_config(s, port, self.data_dir), nodes.build_policy(s))
+        await node.start()
+        self.dht = node
+        seeds = [a for a in await nodes.resolve_peers(s.bootstrap) if a != node.address]
+        if seeds:
+            await node.bootstrap(seeds)
+        return node
+
     async def start(self, build: Callable[[ServiceHost], Awaitable[None]]) -> None:
-        """Open the cache, let ``build`` add the servicers, then listen."""
+        """Open the cache, start the DHT node, let ``build`` add the servicers,
+        then listen. Health is SERVING once built and the minimum-peer rule holds."""
         s = self.settings
         self.cache = await open_cache(
             s.redis_url, service=self.spec.name, timeout_s=s.cache_timeout_ms / 1000
         )
         self.data_dir.mkdir(parents=True, exist_ok=True)
         await self.set_serving(False)
+        await self.start_dht()
         await build(self)
+        self._built = True
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         reflection.enable_server_reflection(
             (
@@ -153,9 +187,13 @@ class ServiceHost:
             mport = self.spec.metrics_port if s.metrics_port is None else s.metrics_port
             self._metrics = metrics.MetricsServer(s.metrics_host, mport)
             self.metrics_port = self._metrics.port
+        self.spawn(self._watch_peers(), "peer-gate")
+        if self.min_peers_met():
+            await self.set_serving(True)
         log.info(
             "service_started",
             service=self.spec.name,
+            dht=f"{self.dht.address[0]}:{self.dht.address[1]}" if self.dht else None,
             grpc=f"{s.grpc_host}:{self.grpc_port}",
             metrics=f"{s.metrics_host}:{self.metrics_port}" if self._metrics else None,
             cache="up" if self.cache.up else "down",
@@ -184,6 +222,9 @@ class ServiceHost:
                 await hook()
             except Exception:
                 log.exception("stop_hook_failed", hook=getattr(hook, "__qualname__", repr(hook)))
+        if self.dht is not None:
+            await self.dht.stop()
+            self.dht = None
         await self.cache.close()
         if self._metrics is not None:
             await asyncio.to_thread(self._metrics.stop)

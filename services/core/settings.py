@@ -6,12 +6,13 @@ A bad or missing value stops start-up with a message naming the setting
 
 from __future__ import annotations
 
+import ipaddress
 import sys
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from services.core import constants as c
 
@@ -49,6 +50,56 @@ class Settings(BaseSettings):
     )
     handles_addr: str = Field(
         "127.0.0.1:50052", description="host:port of the handle-registry service."
+    )
+
+    # -- DHT ---------------------------------------------------------------------------
+    dht_host: str = Field("127.0.0.1", description="IP address the DHT node binds (UDP).")
+    dht_port: int | None = Field(
+        None,
+        ge=0,
+        le=65535,
+        description="DHT UDP port; unset means the service default (8468/8469/8470), "
+        "0 picks a free port.",
+    )
+    dht_ksize: int = Field(20, ge=2, le=64, description="Kademlia k: bucket size and replicas.")
+    dht_alpha: int = Field(3, ge=1, le=16, description="Kademlia alpha: lookup parallelism.")
+    dht_rpc_timeout_ms: int = Field(
+        1000,
+        ge=50,
+        le=5000,
+        description="Longest wait for one DHT RPC; per-peer timeouts adapt below it.",
+    )
+    dht_refresh_interval_s: float = Field(
+        600.0, gt=0, description="Routing-table refresh period (every period)."
+    )
+    dht_republish_interval_s: float = Field(
+        1800.0, gt=0, description="How often a node stores its own records again."
+    )
+    dht_quorum: int = Field(3, ge=1, le=20, description="Valid answers a lookup gathers.")
+    dht_store_max_records: int = Field(
+        100_000, ge=1, description="Records the durable store holds before refusing."
+    )
+    dht_rate_limit_per_s: float = Field(
+        400.0, gt=0, description="Inbound datagrams per second allowed per source address."
+    )
+    dht_ip_diversity: Literal["auto", "on", "off"] = Field(
+        "auto", description="Per-bucket /24 (/48) limit: auto is off on loopback, on otherwise."
+    )
+    bootstrap: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated host:port DHT peers to join from (host names allowed).",
+    )
+    trusted_registrars: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated hex Ed25519 keys whose countersignature admits handle "
+        "records.",
+    )
+    min_peers: int = Field(
+        2,
+        ge=0,
+        le=1000,
+        description="Live DHT peers needed before health is SERVING and writes are accepted "
+        "(0: single-node set-up).",
     )
 
     # -- cache ---------------------------------------------------------------------
@@ -106,6 +157,43 @@ class Settings(BaseSettings):
         host, sep, port = value.rpartition(":")
         if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
             raise ValueError(f"expected host:port with a port in 1..65535, got {value!r}")
+        return value
+
+    @field_validator("bootstrap", "trusted_registrars", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("bootstrap")
+    @classmethod
+    def _peers(cls, value: list[str]) -> list[str]:
+        for item in value:
+            host, sep, port = item.rpartition(":")
+            if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(f"expected host:port with a port in 1..65535, got {item!r}")
+        return value
+
+    @field_validator("trusted_registrars")
+    @classmethod
+    def _registrar_keys(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                raw = bytes.fromhex(item)
+            except ValueError:
+                raw = b""
+            if len(raw) != 32:
+                raise ValueError(f"expected 64 hex digits (an Ed25519 key), got {item!r}")
+        return [item.lower() for item in value]
+
+    @field_validator("dht_host")
+    @classmethod
+    def _ip(cls, value: str) -> str:
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            raise ValueError(f"expected an IP address, got {value!r}") from None
         return value
 
     @field_validator("redis_url")

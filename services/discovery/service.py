@@ -16,4 +16,3 @@ async def build(host: ServiceHost) -> None:
         DiscoveryServiceServicer(),  # type: ignore[abstract]
         host.server,
     )
-    await host.set_serving(True)

@@ -30,6 +30,8 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "redis_url": "",
         "log_format": "json",
         "shutdown_grace_s": 2.0,
+        "dht_port": 0,
+        "min_peers": 0,
     }
     values.update(overrides)
     return Settings(**values)
@@ -69,6 +71,8 @@ class ServiceProcess:
         self.grpc_port = int(env.get("IPNDHT_GRPC_PORT") or free_tcp_port())
         self.env = {**os.environ, **env, "IPNDHT_GRPC_PORT": str(self.grpc_port)}
         self.env.setdefault("IPNDHT_METRICS_PORT", str(free_tcp_port()))
+        self.env.setdefault("IPNDHT_DHT_PORT", "0")
+        self.env.setdefault("IPNDHT_MIN_PEERS", "0")
         self.log_path = log_path
         self.proc: subprocess.Popen[bytes] | None = None
 

@@ -12,7 +12,6 @@ from tests.support.probe import add_probe
 
 async def build(host: ServiceHost) -> None:
     add_probe(host)
-    await host.set_serving(True)
 
 
 if __name__ == "__main__":

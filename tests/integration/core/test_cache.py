@@ -132,7 +132,6 @@ async def test_service_keeps_answering_while_redis_is_killed(
 
     async def build(h: ServiceHost) -> None:
         add_probe(h)
-        await h.set_serving(True)
 
     host = await start_host(make_settings(tmp_path, redis_url=redis_server.url), DISCOVERY, build)
     try:

@@ -60,7 +60,6 @@ def test_unmapped_error_is_internal() -> None:
 async def host(tmp_path: Path) -> AsyncIterator[ServiceHost]:
     async def build(h: ServiceHost) -> None:
         add_probe(h)
-        await h.set_serving(True)
 
     h = await start_host(make_settings(tmp_path, default_deadline_s=0.3), DISCOVERY, build)
     try:
