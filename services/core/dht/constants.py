@@ -1,0 +1,88 @@
+"""Fixed numbers of the DHT layer, each with the reason for its value."""
+
+from __future__ import annotations
+
+#: Length of a Kademlia node id and of a DHT key: SHA-1 sized, as the
+#: ``kademlia`` package's ``digest`` and XOR metric assume 160 bits.
+NODE_ID_BYTES = 20
+
+#: Largest datagram sent or accepted. rpcudp refuses to send requests over
+#: 8192 bytes, so peers running it never send more; checked before any
+#: unpacking so an oversized packet costs no CPU.
+MAX_DATAGRAM_BYTES = 8192
+
+#: Wire header: one type byte and a 20-byte message id (rpcudp's format).
+HEADER_BYTES = 21
+
+#: Largest record the DHT stores or sends. A STORE carries the record plus
+#: the rpc name, our node id and the key (about 70 bytes of msgpack); the
+#: notes measured 8,000 bytes working and 8,150 failing, so 7,000 leaves
+#: room for the envelope with margin.
+MAX_RECORD_BYTES = 7000
+
+#: Deepest msgpack nesting accepted. Our deepest legitimate message is a
+#: get_providers reply: dict -> list -> node triple, depth 3; 8 leaves
+#: headroom while bounding the pure-Python unpacker's recursion.
+MAX_MSGPACK_DEPTH = 8
+
+#: Most msgpack objects accepted in one datagram. A find_node reply holds
+#: k=20 triples (about 80 objects); a providers reply at most a few hundred.
+#: 2,048 bounds unpacking CPU (the notes measured 13.5 ms for 60k items).
+MAX_MSGPACK_ITEMS = 2048
+
+#: Most node triples read from one find_* reply: twice k so a reply can
+#: never grow a lookup's candidate set unboundedly.
+MAX_NODES_PER_REPLY = 40
+
+#: Floor of the adaptive per-peer RPC timeout. One process may run hundreds
+#: of nodes on two cores, where a scheduling pause of ~100 ms is normal;
+#: below 250 ms live peers would be declared dead and evicted.
+RPC_TIMEOUT_FLOOR_S = 0.25
+
+#: Floor of the "late" threshold in a lookup: a peer that has not answered
+#: within max(this, srtt + 4 * rttvar) stops counting against alpha, so the
+#: lookup queries the next candidate instead of waiting for it. Loopback
+#: round trips are ~1 ms; 50 ms tolerates event-loop jitter.
+LATE_FLOOR_S = 0.05
+
+#: Smoothing gains of the RTT estimator, as in RFC 6298 (alpha=1/8, beta=1/4).
+RTT_GAIN = 0.125
+RTTVAR_GAIN = 0.25
+
+#: Peers whose RTT is remembered; beyond this the least recently used is
+#: forgotten, bounding memory whatever the number of peers seen.
+RTT_TABLE_MAX = 4096
+
+#: Least time between two liveness pings of a full bucket's head. The bare
+#: package pings on every add to a full bucket, which with the replacement
+#: cache turned into thousands of pings per second (notes, behaviour 6).
+BUCKET_PING_COOLDOWN_S = 5.0
+
+#: Pending newly seen nodes waiting for a hand-off pass; beyond this the
+#: oldest is dropped (a joining swarm would otherwise queue every node).
+HANDOFF_QUEUE_MAX = 256
+
+#: Records handed off per batch and the pause between batches, so a node
+#: joining a swarm holding many keys gets them in a bounded trickle
+#: (notes, behaviour 8: pushing ~1,000 keys at once took over 130 s).
+HANDOFF_BATCH = 16
+
+#: Keys examined between two yields to the event loop while deciding
+#: hand-offs, so a store of many keys never blocks the loop for long.
+HANDOFF_SCAN_CHUNK = 64
+
+#: Concurrent push-back stores after a get (records sent to holders that
+#: returned a worse record or none), so a read never fans out unboundedly.
+PUSHBACK_MAX = 3
+
+#: Reason strings sent in refusals; fixed words, never exception text, so a
+#: reply leaks nothing about the node's internals.
+REFUSED_INVALID = "invalid"
+REFUSED_STALE = "stale"
+REFUSED_FULL = "full"
+REFUSED_ERROR = "error"
+REFUSED_UNKNOWN = "unknown-rpc"
+
+#: Version of the routing-table state file, so a future format can be told
+#: apart and an unknown one ignored rather than misread.
+STATE_VERSION = 1

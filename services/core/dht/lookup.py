@@ -1,0 +1,164 @@
+"""Iterative lookup that never waits for its slowest peer.
+
+The package's ``SpiderCrawl`` sends alpha queries per round and awaits all
+of them, so one dead peer stalls every round for the full timeout (notes,
+behaviour 7). Here up to alpha queries are *active* at any time; a query
+that has not answered within its peer's adaptive "late" threshold
+(``RttTable.late_after``) stops counting as active and the next candidate
+is asked at once. Late answers are still used if they arrive while the
+lookup runs; the hard timeout only removes the dead peer from the table.
+
+The lookup ends when the k closest live candidates have all answered (or
+are late), or, for value lookups, as soon as ``quorum`` holders returned
+valid records.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from kademlia.node import Node
+
+from services.core.dht.constants import MAX_NODES_PER_REPLY
+from services.core.dht.protocol import DhtProtocol, Reply, is_refusal
+from services.core.dht.wire import parse_node_triple
+
+_NEW, _WAIT, _LATE, _OK, _FAIL = range(5)
+
+#: Called with (holder, payload) for each value reply; returns how many
+#: valid records the payload held (0: nothing usable).
+OnValue = Callable[[Node, Any], int]
+
+
+@dataclass(slots=True)
+class LookupOutcome:
+    """What one lookup learnt."""
+
+    #: Closest nodes that answered, nearest first, at most k.
+    closest: list[Node] = field(default_factory=list)
+    #: Nodes that answered without a value, nearest first (push-back targets).
+    without_value: list[Node] = field(default_factory=list)
+    #: Holders that returned at least one valid record.
+    holders: int = 0
+    rpcs: int = 0
+
+
+class Lookup:
+    """One iterative lookup of ``target`` with rpc ``rpc`` (see module doc)."""
+
+    def __init__(
+        self,
+        protocol: DhtProtocol,
+        target: bytes,
+        peers: list[Node],
+        *,
+        ksize: int,
+        alpha: int,
+        rpc: str,
+        extra_args: list[Any] | None = None,
+        on_value: OnValue | None = None,
+        quorum: int = 1,
+    ) -> None:
+        self._protocol = protocol
+        self._target = Node(target)
+        self._ksize = ksize
+        self._alpha = alpha
+        self._rpc = rpc
+        self._args: list[Any] = [protocol.source_node.id, target, *(extra_args or [])]
+        self._on_value = on_value
+        self._quorum = quorum
+        self._nodes: dict[bytes, Node] = {}
+        self._state: dict[bytes, int] = {}
+        self._own = protocol.source_node.id
+        self._add(peers)
+
+    def _add(self, nodes: list[Node]) -> None:
+        for node in nodes:
+            if node.id != self._own and node.id not in self._nodes:
+                self._nodes[node.id] = node
+                self._state[node.id] = _NEW
+
+    def _dist(self, node: Node) -> int:
+        return int(node.long_id ^ self._target.long_id)
+
+    async def run(self) -> LookupOutcome:
+        loop = asyncio.get_running_loop()
+        out = LookupOutcome()
+        inflight: dict[asyncio.Future[Reply], tuple[Node, float]] = {}
+        answered: list[Node] = []
+        value_mode = self._on_value is not None
+        while out.holders < self._quorum:
+            live = sorted(
+                (n for n in self._nodes.values() if self._state[n.id] != _FAIL), key=self._dist
+            )[: self._ksize]
+            active = sum(1 for n, _ in inflight.values() if self._state[n.id] == _WAIT)
+            for node in live:
+                if active >= self._alpha:
+                    break
+                if self._state[node.id] == _NEW:
+                    fut = self._protocol.request((node.ip, node.port), self._rpc, self._args, node)
+                    late = loop.time() + self._protocol.rtt.late_after((node.ip, node.port))
+                    inflight[fut] = (node, late)
+                    self._state[node.id] = _WAIT
+                    out.rpcs += 1
+                    active += 1
+            if not inflight:
+                break
+            pending_new = any(self._state[n.id] == _NEW for n in live)
+            timeout: float | None = None
+            if active:
+                soonest = min(d for n, d in inflight.values() if self._state[n.id] == _WAIT)
+                timeout = max(0.0, soonest - loop.time())
+            elif not pending_new and (not value_mode or out.holders > 0):
+                break  # only late peers left: do not wait for them
+            done, _ = await asyncio.wait(
+                list(inflight), timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+            for fut in done:
+                node, _ = inflight.pop(fut)
+                self._handle(node, fut.result(), out, answered)
+            now = loop.time()
+            for node, deadline in inflight.values():
+                if self._state[node.id] == _WAIT and deadline <= now:
+                    self._state[node.id] = _LATE
+        answered.sort(key=self._dist)
+        out.closest = answered[: self._ksize]
+        out.without_value.sort(key=self._dist)
+        return out
+
+    def _handle(self, node: Node, reply: Reply, out: LookupOutcome, answered: list[Node]) -> None:
+        ok, data = reply
+        if not ok:
+            self._state[node.id] = _FAIL
+            return
+        self._state[node.id] = _OK
+        answered.append(node)
+        if is_refusal(data):
+            return
+        triples: Any = None
+        payload: Any = None
+        if isinstance(data, list):
+            triples = data
+        elif isinstance(data, dict):
+            if self._rpc == "get_providers":
+                triples = data.get("nodes")
+                payload = data.get("providers")
+            else:
+                payload = data.get("value")
+        if isinstance(triples, list):
+            found = []
+            for item in triples[:MAX_NODES_PER_REPLY]:
+                parsed = parse_node_triple(item)
+                if parsed is not None:
+                    found.append(Node(*parsed))
+            self._add(found)
+        got = 0
+        if payload is not None and self._on_value is not None:
+            got = self._on_value(node, payload)
+        if got > 0:
+            out.holders += 1
+        elif self._on_value is not None:
+            out.without_value.append(node)

@@ -1,0 +1,409 @@
+"""DhtNode: the package's ``Server`` on the caller's loop, hardened.
+
+Records are opaque bytes judged by an injected ``RecordPolicy``. The node
+stores them durably (``RecordStore``), finds holders with ``Lookup`` (which
+never waits for its slowest peer), selects by policy (never by majority),
+pushes the best record back to holders that had a worse one or none, keeps
+provider sets, republishes only what it published itself, and persists its
+routing table as JSON.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from kademlia.network import Server
+from kademlia.node import Node
+
+from services.core.dht.config import DhtConfig
+from services.core.dht.constants import MAX_RECORD_BYTES, PUSHBACK_MAX
+from services.core.dht.handoff import HandOff
+from services.core.dht.lookup import Lookup, LookupOutcome, OnValue
+from services.core.dht.protocol import DhtProtocol
+from services.core.dht.state import load_state, save_state
+from services.core.dht.stats import DhtCounters
+from services.core.dht.store import RecordStore, now_us
+from services.core.dht.wire import valid_ip, valid_key, valid_node_id, valid_port
+from services.core.errors import InvalidArgument, InvalidRecord, StoreFull
+from services.core.logging import get_logger
+from services.core.records.policy import RecordInfo, RecordPolicy
+
+log = get_logger(__name__)
+
+KeyOf = Callable[[bytes], bytes]
+
+
+class DhtNode(Server):  # type: ignore[misc]
+    """One DHT node; see the module docstring. Create, ``await start()``,
+    ``await stop()``; every other call needs a started node."""
+
+    protocol_class = DhtProtocol
+
+    def __init__(
+        self, config: DhtConfig, policy: RecordPolicy, *, key_of: KeyOf | None = None
+    ) -> None:
+        saved = load_state(config.state_path) if config.state_path else None
+        node_id = config.node_id or (saved.node_id if saved else os.urandom(20))
+        store = RecordStore(config.store_path, config.store_max_records, policy)
+        super().__init__(ksize=config.ksize, alpha=config.alpha, node_id=node_id, storage=store)
+        self.storage: RecordStore = store
+        self.protocol: DhtProtocol | None = None
+        self.transport: asyncio.DatagramTransport | None = None
+        self.config = config
+        self.policy = policy
+        self.counters = DhtCounters()
+        self._key_of = key_of or getattr(policy, "dht_key_of", None)
+        self._saved_neighbours = saved.neighbours if saved else []
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._handoff: HandOff | None = None
+        self._address: tuple[str, int] | None = None
+
+    # -- life cycle ---------------------------------------------------------------
+
+    def _create_protocol(self) -> DhtProtocol:
+        return DhtProtocol(
+            self.node,
+            self.storage,
+            self.ksize,
+            config=self.config,
+            policy=self.policy,
+            counters=self.counters,
+            on_new_node=self._on_new_node,
+        )
+
+    def _on_new_node(self, node: Node) -> None:
+        if self._handoff is not None:
+            self._handoff.offer(node)
+
+    async def start(self) -> None:
+        """Bind the UDP port, start the background loops, bootstrap from the
+        configured and saved neighbours (at most one RPC timeout)."""
+        loop = asyncio.get_running_loop()
+        transport, protocol = await loop.create_datagram_endpoint(
+            self._create_protocol, local_addr=(self.config.host, self.config.port)
+        )
+        self.transport, self.protocol = transport, protocol
+        sock = transport.get_extra_info("sockname")
+        self._address = (str(sock[0]), int(sock[1]))
+        self._handoff = HandOff(protocol, self.ksize, self.config.handoff_rate_per_s)
+        self._tasks = [
+            asyncio.ensure_future(self._handoff.run()),
+            asyncio.ensure_future(self._every(self.config.refresh_interval_s, self.refresh)),
+            asyncio.ensure_future(self._every(self.config.republish_interval_s, self.republish)),
+        ]
+        seeds = list(self.config.bootstrap) + [(ip, port) for _, ip, port in self._saved_neighbours]
+        seeds = [s for s in seeds if s != self._address]
+        if seeds:
+            await self.bootstrap(seeds)
+        log.info("dht node started", address=self._address, node_id=self.node.id.hex())
+
+    async def stop(self) -> None:
+        """Cancel every task this node created, save state, close the socket
+        and the store. Safe to call twice."""
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self.protocol is not None:
+            self._save_state()
+            await self.protocol.close()
+            self.protocol = None
+        if self.transport is not None:
+            self.transport.close()
+            self.transport = None
+        self.storage.close()
+
+    async def _every(self, period_s: float, job: Callable[[], Coroutine[Any, Any, Any]]) -> None:
+        """Run ``job`` every ``period_s`` seconds, every period (not only the first)."""
+        while True:
+            await asyncio.sleep(period_s)
+            try:
+                await job()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("dht periodic job failed", job=job.__name__, error=repr(exc))
+
+    def _save_state(self) -> None:
+        if self.config.state_path is None:
+            return
+        try:
+            save_state(self.config.state_path, self.node.id, self.neighbours())
+        except OSError as exc:
+            log.warning("could not save DHT state", error=str(exc))
+
+    def _proto(self) -> DhtProtocol:
+        if self.protocol is None:
+            raise RuntimeError("DhtNode is not started")
+        return self.protocol
+
+    # -- membership ---------------------------------------------------------------
+
+    async def bootstrap(self, addrs: list[tuple[str, int]]) -> list[Node]:
+        """Ping ``addrs`` (IP literals) concurrently, then look up our own id.
+
+        A dead address costs at most one RPC timeout, in parallel with the
+        others. Returns the closest nodes found.
+        """
+        proto = self._proto()
+        for addr in addrs:
+            if not (isinstance(addr, list | tuple) and len(addr) == 2):
+                raise InvalidArgument(f"bootstrap address must be (ip, port), got {addr!r}")
+            if not valid_ip(addr[0]) or not valid_port(addr[1]):
+                raise InvalidArgument(
+                    f"bootstrap address must be an IP literal and a port, got {addr!r}"
+                )
+        targets = [(str(ip), int(port)) for ip, port in addrs]
+        replies = await asyncio.gather(*(proto.ping(a, self.node.id) for a in targets))
+        for (ip, port), (ok, data) in zip(targets, replies, strict=True):
+            if ok and valid_node_id(data) and data != self.node.id:
+                proto.welcome_if_new(Node(data, ip, port))
+        return (await self._lookup_nodes(self.node.id)).closest
+
+    async def _lookup_nodes(self, key: bytes) -> LookupOutcome:
+        return await self._lookup(key, "find_node")
+
+    async def _lookup(
+        self,
+        key: bytes,
+        rpc: str,
+        *,
+        on_value: OnValue | None = None,
+        quorum: int = 1,
+        extra: list[Any] | None = None,
+    ) -> LookupOutcome:
+        proto = self._proto()
+        peers = proto.router.find_neighbors(Node(key), k=self.ksize)
+        if not peers:
+            return LookupOutcome()
+        self.counters.lookups += 1
+        lookup = Lookup(
+            proto,
+            key,
+            peers,
+            ksize=self.ksize,
+            alpha=self.alpha,
+            rpc=rpc,
+            extra_args=extra,
+            on_value=on_value,
+            quorum=quorum,
+        )
+        outcome = await lookup.run()
+        self.counters.lookup_rpcs += outcome.rpcs
+        return outcome
+
+    # -- records ------------------------------------------------------------------
+
+    def _check(self, raw: bytes, dht_key: bytes | None) -> RecordInfo:
+        if not isinstance(raw, bytes):
+            raise InvalidArgument("a record must be bytes")
+        if len(raw) > MAX_RECORD_BYTES:
+            raise InvalidRecord(
+                f"record of {len(raw)} bytes is over the DHT limit of {MAX_RECORD_BYTES} bytes"
+            )
+        if dht_key is None:
+            if self._key_of is None:
+                raise InvalidArgument("no DHT key given and the policy cannot derive one")
+            dht_key = self._key_of(raw)
+        if not valid_key(dht_key):
+            raise InvalidArgument("a DHT key must be 20 bytes")
+        return self.policy.check(dht_key, raw, now_us())
+
+    async def put(self, record_bytes: bytes, dht_key: bytes | None = None) -> int:
+        """Validate, store locally (committed), then store on the k closest nodes.
+
+        Returns how many remote holders accepted the record (0 when there
+        are no live peers; the local copy is kept and republished). Raises
+        ``InvalidRecord`` for a record the policy refuses, ``SeqConflict``
+        when this node holds a better record, ``StoreFull`` at the cap.
+        """
+        info = self._check(record_bytes, dht_key)
+        if info.multi:
+            raise InvalidArgument(f"namespace {info.namespace!r} is a set: use add_provider")
+        self.storage.put_single_or_raise(info, mine=True)
+        return await self._replicate(info)
+
+    async def add_provider(self, record_bytes: bytes, dht_key: bytes | None = None) -> int:
+        """Like ``put`` for set namespaces: one record per signer per key."""
+        info = self._check(record_bytes, dht_key)
+        if not info.multi:
+            raise InvalidArgument(f"namespace {info.namespace!r} holds one value: use put")
+        if not self.storage.put_provider(info, mine=True):
+            raise InvalidRecord("a newer provider record of this signer is held for this key")
+        return await self._replicate(info)
+
+    async def _replicate(self, info: RecordInfo) -> int:
+        proto = self._proto()
+        nodes = (await self._lookup_nodes(info.dht_key)).closest
+        call = proto.call_add_provider if info.multi else proto.call_store
+        results = await asyncio.gather(*(call(n, info.dht_key, info.raw) for n in nodes))
+        return sum(1 for ok in results if ok)
+
+    async def set_digest(self, dkey: bytes, value: bytes) -> bool:
+        """The package's API, routed through ``put`` (validated, counted)."""
+        return await self.put(value, dht_key=dkey) > 0
+
+    async def get(self, dht_key: bytes) -> bytes | None:
+        """The best valid record of ``dht_key`` or None.
+
+        Gathers up to ``quorum`` valid answers (the local copy counts as
+        one), drops invalid ones, picks the best with ``policy.better``, and
+        pushes it back to holders that returned a worse one or none.
+        """
+        if not valid_key(dht_key):
+            raise InvalidArgument("a DHT key must be 20 bytes")
+        now = now_us()
+        local = self.storage.get_info(dht_key, now)
+        seen: list[tuple[Node, RecordInfo]] = []
+
+        def on_value(node: Node, payload: Any) -> int:
+            info = self._read(dht_key, payload, now)
+            if info is None or info.multi:
+                return 0
+            seen.append((node, info))
+            return 1
+
+        quorum = self.config.quorum - (1 if local is not None else 0)
+        outcome = LookupOutcome()
+        if quorum > 0:
+            outcome = await self._lookup(dht_key, "find_value", on_value=on_value, quorum=quorum)
+        candidates = [info for _, info in seen] + ([local] if local is not None else [])
+        if not candidates:
+            return None
+        best = candidates[0]
+        for cand in candidates[1:]:
+            if self.policy.better(cand, best):
+                best = cand
+        self._push_back(best, seen, outcome)
+        if local is not None and local.raw != best.raw:
+            with contextlib.suppress(StoreFull):
+                self.storage.put_single(best, mine=False)
+        return best.raw
+
+    def _read(self, dht_key: bytes, payload: Any, now: int) -> RecordInfo | None:
+        """A record read from the network, validated; None when refused."""
+        if not isinstance(payload, bytes) or len(payload) > MAX_RECORD_BYTES:
+            self.counters.invalid_values_seen += 1
+            return None
+        try:
+            return self.policy.check(dht_key, payload, now)
+        except Exception:
+            self.counters.invalid_values_seen += 1
+            return None
+
+    def _push_back(
+        self, best: RecordInfo, seen: list[tuple[Node, RecordInfo]], outcome: LookupOutcome
+    ) -> None:
+        proto = self._proto()
+        key = Node(best.dht_key)
+        targets = [node for node, info in seen if info.raw != best.raw]
+        if seen:
+            farthest = max(node.distance_to(key) for node, _ in seen)
+            targets += [n for n in outcome.without_value if n.distance_to(key) < farthest]
+        targets = targets[: PUSHBACK_MAX + self.config.quorum]
+        if not targets:
+            return
+        self.counters.pushbacks_sent += len(targets)
+
+        async def push() -> None:
+            await asyncio.gather(*(proto.call_store(n, best.dht_key, best.raw) for n in targets))
+
+        proto.spawn(push())
+
+    async def get_providers(self, dht_key: bytes, limit: int = 20) -> list[bytes]:
+        """Valid provider records of ``dht_key``, newest first, at most ``limit``.
+
+        Merges answers of up to ``quorum`` holders with the local set: one
+        record per signer (the better one), expired and invalid dropped.
+        """
+        if not valid_key(dht_key):
+            raise InvalidArgument("a DHT key must be 20 bytes")
+        if limit < 1:
+            raise InvalidArgument("limit must be at least 1")
+        now = now_us()
+        merged: dict[bytes, RecordInfo] = {}
+
+        def merge(info: RecordInfo) -> None:
+            held = merged.get(info.signer)
+            if held is None or self.policy.better(info, held):
+                merged[info.signer] = info
+
+        for info in self.storage.get_providers(dht_key, limit, now):
+            merge(info)
+
+        def on_value(_node: Node, payload: Any) -> int:
+            if not isinstance(payload, list):
+                return 0
+            got = 0
+            for raw in payload[: max(limit, 1) * 2]:
+                info = self._read(dht_key, raw, now)
+                if info is not None and info.multi:
+                    merge(info)
+                    got += 1
+            return got
+
+        await self._lookup(
+            dht_key, "get_providers", on_value=on_value, quorum=self.config.quorum, extra=[limit]
+        )
+        ordered = sorted(merged.values(), key=lambda i: (i.issued_at_us, i.seq), reverse=True)
+        if ordered:
+            limit = min(limit, self.policy.set_cap(ordered[0].namespace))
+        return [i.raw for i in ordered[:limit]]
+
+    # -- maintenance ----------------------------------------------------------------
+
+    async def refresh(self) -> None:
+        """Look up ids in buckets idle for a refresh interval, purge expired
+        records, save the routing table."""
+        proto = self._proto()
+        self.counters.refreshes += 1
+        ids = proto.get_refresh_ids()
+        await asyncio.gather(*(self._lookup_nodes(rid) for rid in ids))
+        self.storage.purge_expired()
+        self._save_state()
+
+    async def republish(self) -> int:
+        """Store again, on the current k closest nodes, every unexpired
+        record this node published itself (and only those)."""
+        count = 0
+        for info in self.storage.mine():
+            await self._replicate(info)
+            count += 1
+        self.counters.republished += count
+        return count
+
+    # -- introspection --------------------------------------------------------------
+
+    @property
+    def node_id(self) -> bytes:
+        return bytes(self.node.id)
+
+    @property
+    def address(self) -> tuple[str, int]:
+        if self._address is None:
+            raise RuntimeError("DhtNode is not started")
+        return self._address
+
+    def neighbours(self) -> list[tuple[bytes, str, int]]:
+        """Every node in the routing table as (id, ip, port)."""
+        if self.protocol is None:
+            return []
+        return [(n.id, n.ip, n.port) for n in self.protocol.router.all_nodes()]
+
+    def routing_stats(self) -> dict[str, Any]:
+        proto = self._proto()
+        buckets = proto.router.bucket_sizes()
+        return {
+            "buckets": buckets,
+            "replacements": proto.router.replacement_sizes(),
+            "nodes": sum(buckets),
+            "diversity_rejections": proto.router.diversity_rejections,
+        }
+
+    def stats(self) -> dict[str, int]:
+        self.counters.records_held = len(self.storage)
+        return self.counters.snapshot()

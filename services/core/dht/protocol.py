@@ -1,0 +1,420 @@
+"""DhtProtocol: the package's ``KademliaProtocol`` with every inbound path guarded.
+
+Differences from the package (each pinned by a test):
+
+- datagrams are size-checked, rate-limited per source and shape-checked
+  before unpacking; malformed ones are counted and dropped, synchronously,
+  so no background task can fail unobserved;
+- requests are served synchronously; an exception in a handler (or a wrong
+  argument count) is answered with a refusal ``{"refused": "error"}``
+  instead of silence, so the caller does not wait for its timeout;
+- a response is matched by message id AND source address;
+- unknown attributes raise ``AttributeError`` instead of becoming remote
+  calls (the package's ``__getattr__``);
+- ``store``/``add_provider`` validate through the ``RecordPolicy`` and keep
+  the better record; invalid, stale or oversized values are refused;
+- node ids must be 20 bytes before anything reaches the routing table;
+- per-peer adaptive timeouts (``RttTable``) replace the fixed 5 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import os
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from kademlia.node import Node
+from kademlia.protocol import KademliaProtocol
+
+from services.core.dht.config import DhtConfig
+from services.core.dht.constants import (
+    HEADER_BYTES,
+    MAX_DATAGRAM_BYTES,
+    MAX_RECORD_BYTES,
+    REFUSED_ERROR,
+    REFUSED_INVALID,
+    REFUSED_UNKNOWN,
+)
+from services.core.dht.ratelimit import SourceRateLimiter
+from services.core.dht.routing import HardenedRoutingTable
+from services.core.dht.rtt import Address, RttTable
+from services.core.dht.stats import DhtCounters
+from services.core.dht.store import RecordStore, now_us
+from services.core.dht.wire import (
+    REQUEST,
+    RESPONSE,
+    decode_datagram,
+    encode,
+    valid_key,
+    valid_node_id,
+)
+from services.core.errors import StoreFull
+from services.core.logging import get_logger
+from services.core.records.policy import RecordInfo, RecordPolicy
+
+log = get_logger(__name__)
+
+Reply = tuple[bool, Any]
+NodeTriple = tuple[bytes, str, int]
+
+#: Room kept in a get_providers reply for the node list and the envelope.
+_PROVIDERS_REPLY_BUDGET = MAX_DATAGRAM_BYTES - HEADER_BYTES - 1500
+
+
+def refusal(reason: str) -> dict[str, str]:
+    return {"refused": reason}
+
+
+def is_refusal(data: object) -> bool:
+    return isinstance(data, dict) and "refused" in data
+
+
+@dataclass(slots=True)
+class _Pending:
+    future: asyncio.Future[Reply]
+    timer: asyncio.TimerHandle
+    address: Address
+    sent_at: float
+    node: Node | None
+
+
+class DhtProtocol(KademliaProtocol):  # type: ignore[misc]
+    """The hardened wire protocol of one node; see the module docstring."""
+
+    def __init__(
+        self,
+        source_node: Node,
+        storage: RecordStore,
+        ksize: int,
+        *,
+        config: DhtConfig,
+        policy: RecordPolicy,
+        counters: DhtCounters,
+        on_new_node: Callable[[Node], None],
+    ) -> None:
+        KademliaProtocol.__init__(self, source_node, storage, ksize)
+        self.storage: RecordStore = storage
+        self._config = config
+        self._policy = policy
+        self.counters = counters
+        self._on_new_node = on_new_node
+        self._wait_timeout = config.rpc_timeout_s
+        self._outstanding: dict[bytes, _Pending] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._closed = False
+        self.rtt = RttTable(config.rpc_timeout_s, config.rpc_timeout_floor_s)
+        self._limiter = SourceRateLimiter(
+            config.rate_limit_per_s, config.rate_limit_burst, config.rate_limit_sources
+        )
+        self._limit_by_ip = not ipaddress.ip_address(config.host).is_loopback
+        self.router = HardenedRoutingTable(
+            self,
+            ksize,
+            source_node,
+            ping_head=self._ping_head,
+            ip_diversity=config.diversity_enabled,
+            max_per_subnet=config.max_per_subnet,
+            lonely_after_s=config.refresh_interval_s,
+        )
+        self._handlers: dict[str, Callable[..., Any]] = {
+            "ping": self.rpc_ping,
+            "store": self.rpc_store,
+            "find_node": self.rpc_find_node,
+            "find_value": self.rpc_find_value,
+            "add_provider": self.rpc_add_provider,
+            "get_providers": self.rpc_get_providers,
+        }
+
+    def __getattr__(self, name: str) -> Any:
+        """Unknown attributes are local errors, never remote calls."""
+        raise AttributeError(f"{type(self).__name__!s} has no attribute {name!r}")
+
+    # -- tasks ------------------------------------------------------------------
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """Run ``coro`` as a task this protocol references and cancels on close."""
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("dht background task failed", error=repr(task.exception()))
+
+    async def close(self) -> None:
+        """Fail every outstanding request and cancel every task."""
+        self._closed = True
+        for pending in list(self._outstanding.values()):
+            pending.timer.cancel()
+            if not pending.future.done():
+                pending.future.set_result((False, None))
+        self._outstanding.clear()
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    # -- inbound ----------------------------------------------------------------
+
+    def datagram_received(self, data: bytes, addr: tuple[Any, ...]) -> None:
+        try:
+            self._datagram(data, (addr[0], addr[1]))
+        except Exception as exc:  # never let one datagram disturb the loop
+            self.counters.rejected_datagrams += 1
+            log.debug("dht datagram handling failed", error=repr(exc))
+
+    def _datagram(self, data: bytes, source: Address) -> None:
+        if len(data) > MAX_DATAGRAM_BYTES:
+            self.counters.rejected_datagrams += 1
+            return
+        key: object = source[0] if self._limit_by_ip else source
+        if not self._limiter.allow(key):
+            self.counters.throttled_datagrams += 1
+            return
+        dgram = decode_datagram(data)
+        if dgram is None:
+            self.counters.rejected_datagrams += 1
+            return
+        if dgram.kind == RESPONSE:
+            self._on_response(dgram.msg_id, dgram.body, source)
+        else:
+            self._on_request(dgram.msg_id, dgram.body, source)
+
+    def _on_request(self, msg_id: bytes, body: Any, source: Address) -> None:
+        if not (
+            isinstance(body, list)
+            and len(body) == 2
+            and isinstance(body[0], str)
+            and isinstance(body[1], list)
+        ):
+            self.counters.rejected_datagrams += 1
+            return
+        name, args = body
+        self.counters.rpc_requests += 1
+        handler = self._handlers.get(name)
+        reply: Any
+        if handler is None:
+            reply = refusal(REFUSED_UNKNOWN)
+        else:
+            try:
+                reply = handler(source, *args)
+            except Exception as exc:
+                log.debug("dht rpc handler refused", rpc=name, error=repr(exc))
+                reply = refusal(REFUSED_ERROR)
+        if is_refusal(reply):
+            self.counters.rpc_refusals_sent += 1
+        self._reply(msg_id, reply, source)
+
+    def _on_response(self, msg_id: bytes, body: Any, source: Address) -> None:
+        pending = self._outstanding.get(msg_id)
+        if pending is None or pending.address != source:
+            self.counters.unmatched_responses += 1
+            return
+        del self._outstanding[msg_id]
+        pending.timer.cancel()
+        loop = asyncio.get_running_loop()
+        self.rtt.sample(source, loop.time() - pending.sent_at)
+        if not pending.future.done():
+            pending.future.set_result((True, body))
+        if pending.node is not None:
+            self.welcome_if_new(pending.node)
+
+    def _reply(self, msg_id: bytes, reply: Any, address: Address) -> None:
+        if self.transport is None or self._closed:
+            return
+        data = encode(RESPONSE, msg_id, reply)
+        if len(data) > MAX_DATAGRAM_BYTES:
+            data = encode(RESPONSE, msg_id, refusal(REFUSED_ERROR))
+        self.transport.sendto(data, address)
+
+    # -- outbound ---------------------------------------------------------------
+
+    def request(
+        self, address: Address, name: str, args: list[Any], node: Node | None = None
+    ) -> asyncio.Future[Reply]:
+        """Send one RPC; the future resolves to (answered, reply).
+
+        The timeout adapts to the peer's measured round trips, within
+        ``[rpc_timeout_floor_s, rpc_timeout_s]``. On timeout ``node`` (when
+        given) leaves the routing table; on reply it is welcomed.
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Reply] = loop.create_future()
+        if self.transport is None or self._closed:
+            future.set_result((False, None))
+            return future
+        msg_id = os.urandom(20)
+        data = encode(REQUEST, msg_id, [name, args])
+        if len(data) > MAX_DATAGRAM_BYTES:
+            future.set_result((False, None))
+            return future
+        addr = (address[0], address[1])
+        timer = loop.call_later(self.rtt.timeout(addr), self._expire, msg_id)
+        self._outstanding[msg_id] = _Pending(future, timer, addr, loop.time(), node)
+        self.transport.sendto(data, addr)
+        return future
+
+    def _expire(self, msg_id: bytes) -> None:
+        pending = self._outstanding.pop(msg_id, None)
+        if pending is None:
+            return
+        self.counters.rpc_failures += 1
+        self.rtt.failure(pending.address)
+        if not pending.future.done():
+            pending.future.set_result((False, None))
+        if pending.node is not None:
+            self.router.remove_contact(pending.node)
+
+    def ping(self, address: Address, nodeid: bytes) -> asyncio.Future[Reply]:
+        return self.request(address, "ping", [nodeid])
+
+    async def call_ping(self, node_to_ask: Node) -> Reply:
+        return await self.request(_addr(node_to_ask), "ping", [self.source_node.id], node_to_ask)
+
+    async def call_store(self, node_to_ask: Node, key: bytes, value: bytes) -> bool:
+        self.counters.stores_sent += 1
+        ok, data = await self.request(
+            _addr(node_to_ask), "store", [self.source_node.id, key, value], node_to_ask
+        )
+        accepted = ok and data is True
+        self.counters.stores_accepted += int(accepted)
+        return accepted
+
+    async def call_add_provider(self, node_to_ask: Node, key: bytes, value: bytes) -> bool:
+        self.counters.stores_sent += 1
+        ok, data = await self.request(
+            _addr(node_to_ask), "add_provider", [self.source_node.id, key, value], node_to_ask
+        )
+        accepted = ok and data is True
+        self.counters.stores_accepted += int(accepted)
+        return accepted
+
+    async def call_find_node(self, node_to_ask: Node, node_to_find: Node) -> Reply:
+        return await self.request(
+            _addr(node_to_ask), "find_node", [self.source_node.id, node_to_find.id], node_to_ask
+        )
+
+    async def call_find_value(self, node_to_ask: Node, node_to_find: Node) -> Reply:
+        return await self.request(
+            _addr(node_to_ask), "find_value", [self.source_node.id, node_to_find.id], node_to_ask
+        )
+
+    def _ping_head(self, head: Node) -> None:
+        if not self._closed:
+            self.spawn(self.call_ping(head))
+
+    # -- routing table ------------------------------------------------------------
+
+    def welcome_if_new(self, node: Node) -> None:
+        """Add or refresh ``node``; a node new to the table is offered for hand-off.
+
+        The package hashes the key again here (``Node(digest(key))``) and
+        hands off every value at once; hand-off is delegated to the node's
+        rate-limited ``HandOff`` with the key as stored.
+        """
+        if not valid_node_id(node.id) or node.id == self.source_node.id:
+            return
+        new = self.router.is_new_node(node)
+        self.router.add_contact(node)
+        if new and self.router.contains(node.id):
+            self._on_new_node(node)
+
+    def _welcome(self, sender: Address, nodeid: object) -> bool:
+        if not valid_node_id(nodeid):
+            return False
+        assert isinstance(nodeid, bytes)
+        self.welcome_if_new(Node(nodeid, sender[0], sender[1]))
+        return True
+
+    # -- handlers -------------------------------------------------------------------
+
+    def _checked(self, key: object, value: object) -> RecordInfo | None:
+        """The policy's verdict; None for anything it refuses or fails on."""
+        if not valid_key(key) or not isinstance(value, bytes) or len(value) > MAX_RECORD_BYTES:
+            return None
+        assert isinstance(key, bytes)
+        try:
+            return self._policy.check(key, value, now_us())
+        except Exception:
+            self.counters.invalid_values_seen += 1
+            return None
+
+    def rpc_ping(self, sender: Address, nodeid: object) -> Any:
+        if not self._welcome(sender, nodeid):
+            return refusal(REFUSED_INVALID)
+        return self.source_node.id
+
+    def rpc_store(self, sender: Address, nodeid: object, key: object, value: object) -> bool:
+        if not self._welcome(sender, nodeid):
+            return False
+        info = self._checked(key, value)
+        if info is None or info.multi:
+            self.counters.stores_refused += 1
+            return False
+        try:
+            stored = self.storage.put_single(info, mine=False)
+        except StoreFull:
+            stored = False
+        self.counters.stores_received += int(stored)
+        self.counters.stores_refused += int(not stored)
+        return stored
+
+    def rpc_add_provider(self, sender: Address, nodeid: object, key: object, value: object) -> bool:
+        if not self._welcome(sender, nodeid):
+            return False
+        info = self._checked(key, value)
+        if info is None or not info.multi:
+            self.counters.stores_refused += 1
+            return False
+        try:
+            stored = self.storage.put_provider(info, mine=False)
+        except StoreFull:
+            stored = False
+        self.counters.stores_received += int(stored)
+        self.counters.stores_refused += int(not stored)
+        return stored
+
+    def _neighbours(self, sender: Address, key: bytes) -> list[NodeTriple]:
+        exclude = Node(bytes(20), sender[0], sender[1])
+        found = self.router.find_neighbors(Node(key), exclude=exclude)
+        return [(n.id, n.ip, n.port) for n in found]
+
+    def rpc_find_node(self, sender: Address, nodeid: object, key: object) -> Any:
+        if not self._welcome(sender, nodeid) or not valid_key(key):
+            return refusal(REFUSED_INVALID)
+        assert isinstance(key, bytes)
+        return self._neighbours(sender, key)
+
+    def rpc_find_value(self, sender: Address, nodeid: object, key: object) -> Any:
+        if not self._welcome(sender, nodeid) or not valid_key(key):
+            return refusal(REFUSED_INVALID)
+        assert isinstance(key, bytes)
+        info = self.storage.get_info(key)
+        if info is None:
+            return self._neighbours(sender, key)
+        return {"value": info.raw}
+
+    def rpc_get_providers(self, sender: Address, nodeid: object, key: object, limit: object) -> Any:
+        if not self._welcome(sender, nodeid) or not valid_key(key):
+            return refusal(REFUSED_INVALID)
+        if type(limit) is not int or limit < 1:
+            return refusal(REFUSED_INVALID)
+        assert isinstance(key, bytes)
+        raws: list[bytes] = []
+        used = 0
+        for info in self.storage.get_providers(key, min(limit, 1000)):
+            used += len(info.raw) + 5
+            if used > _PROVIDERS_REPLY_BUDGET:
+                break
+            raws.append(info.raw)
+        return {"providers": raws, "nodes": self._neighbours(sender, key)}
+
+
+def _addr(node: Node) -> Address:
+    return (node.ip, node.port)

@@ -1,0 +1,53 @@
+"""Per-source token buckets and adaptive per-peer timeouts (behaviours 4 and 7)."""
+
+from __future__ import annotations
+
+from services.core.dht.ratelimit import SourceRateLimiter
+from services.core.dht.rtt import RttTable
+
+
+def test_flooding_source_is_throttled_while_others_pass() -> None:
+    """After its burst a source is refused; another source is still served."""
+    limiter = SourceRateLimiter(rate_per_s=10, burst=20, max_sources=100)
+    allowed = sum(limiter.allow("flood", now=0.0) for _ in range(1000))
+    assert allowed == 20
+    assert limiter.allow("honest", now=0.0)
+    assert limiter.allow("flood", now=1.0)  # refilled at the sustained rate
+
+
+def test_rate_limiter_memory_is_bounded() -> None:
+    """A million spoofed sources never grow the table beyond its bound."""
+    limiter = SourceRateLimiter(rate_per_s=10, burst=20, max_sources=100)
+    for i in range(10_000):
+        limiter.allow(("10.0.0.1", i), now=0.0)
+    assert len(limiter) == 100
+
+
+def test_timeout_adapts_to_measured_rtt_within_bounds() -> None:
+    """Unknown peers get the ceiling; fast peers a short timeout (not below the floor)."""
+    rtt = RttTable(ceiling_s=1.0, floor_s=0.25)
+    peer = ("127.0.0.1", 1)
+    assert rtt.timeout(peer) == 1.0
+    for _ in range(10):
+        rtt.sample(peer, 0.002)
+    assert rtt.timeout(peer) == 0.25
+    assert rtt.late_after(peer) < 0.1
+    rtt.sample(("127.0.0.1", 2), 0.4)
+    assert 0.4 < rtt.timeout(("127.0.0.1", 2)) <= 1.0
+
+
+def test_failure_backs_off_the_estimate() -> None:
+    """A timeout doubles the smoothed RTT (bounded by the ceiling)."""
+    rtt = RttTable(ceiling_s=1.0, floor_s=0.01)
+    peer = ("127.0.0.1", 1)
+    rtt.sample(peer, 0.1)
+    before = rtt.late_after(peer)
+    rtt.failure(peer)
+    assert rtt.late_after(peer) > before
+
+
+def test_rtt_table_is_bounded() -> None:
+    rtt = RttTable(ceiling_s=1.0, floor_s=0.01, max_peers=10)
+    for i in range(100):
+        rtt.sample(("127.0.0.1", i), 0.01)
+    assert sum(rtt.known(("127.0.0.1", i)) for i in range(100)) == 10
