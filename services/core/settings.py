@@ -102,6 +102,62 @@ class Settings(BaseSettings):
         "(0: single-node set-up).",
     )
 
+    # -- discovery -------------------------------------------------------------------
+    dns_seeds: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated DNS seed domains (SRV _ipndht._udp.<domain>, then A/AAAA).",
+    )
+    dns_nameserver: str = Field(
+        "", description="host:port of the DNS server to ask; empty uses the system resolver."
+    )
+    dns_seed_delay_s: float = Field(
+        2.0,
+        ge=0,
+        le=300,
+        description="Seconds the cache and bootstrap list get to reach min_peers before "
+        "the DNS seeds are asked.",
+    )
+    peer_ping_interval_s: float = Field(
+        5.0, gt=0, le=3600, description="Seconds between liveness pings of known peers."
+    )
+    peer_max_failures: int = Field(
+        3, ge=1, le=100, description="Consecutive failed pings after which a peer is evicted."
+    )
+    peer_cache_flush_s: float = Field(
+        30.0, gt=0, le=3600, description="Seconds between writes of the peer cache to disk."
+    )
+
+    # -- handle registry ---------------------------------------------------------------
+    registrar_key_file: Path | None = Field(
+        None,
+        description="File with the registrar's 32-byte Ed25519 seed (hex); unset: "
+        "<data dir>/handle-registry/registrar.key, generated at first start.",
+    )
+    handle_period_s: int = Field(
+        365 * 24 * 3600,
+        ge=60,
+        description="Longest registration (and renewal) period of a handle, in seconds.",
+    )
+    handle_grace_s: int = Field(
+        30 * 24 * 3600,
+        ge=0,
+        description="Seconds after expiry during which only the owner may renew a handle.",
+    )
+
+    # -- content routing ---------------------------------------------------------------
+    provider_ttl_s: int = Field(
+        48 * 3600,
+        ge=60,
+        le=7 * 24 * 3600,
+        description="Default lifetime of a provider record, in seconds.",
+    )
+    timeline_bucket_s: int = Field(
+        3600,
+        ge=1,
+        le=7 * 24 * 3600,
+        description="Width of the DHT timeline index buckets, in seconds.",
+    )
+
     # -- cache ---------------------------------------------------------------------
     redis_url: str = Field(
         "redis://127.0.0.1:6379/0",
@@ -159,7 +215,7 @@ class Settings(BaseSettings):
             raise ValueError(f"expected host:port with a port in 1..65535, got {value!r}")
         return value
 
-    @field_validator("bootstrap", "trusted_registrars", mode="before")
+    @field_validator("bootstrap", "trusted_registrars", "dns_seeds", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
         if isinstance(value, str):
