@@ -126,8 +126,7 @@ class RawPeer(asyncio.DatagramProtocol):
         return peer
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.DatagramTransport)
-        self.transport = transport
+        self.transport = transport  # type: ignore[assignment]
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         if self.replies.qsize() < 10_000:
@@ -150,12 +149,18 @@ class RawPeer(asyncio.DatagramProtocol):
         return msg_id
 
     async def reply(self, wait_s: float = 1.0) -> Any:
-        """The body of the next reply (None on timeout)."""
-        try:
-            data, _ = await asyncio.wait_for(self.replies.get(), wait_s)
-        except TimeoutError:
-            return None
-        return umsgpack.unpackb(data[21:])
+        """The body of the next response, skipping requests (None on timeout)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait_s
+        while True:
+            try:
+                data, _ = await asyncio.wait_for(
+                    self.replies.get(), max(0.0, deadline - loop.time())
+                )
+            except TimeoutError:
+                return None
+            if data[:1] == bytes((RESPONSE,)):
+                return umsgpack.unpackb(data[21:])
 
     def close(self) -> None:
         if self.transport is not None:

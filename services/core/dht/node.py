@@ -37,6 +37,13 @@ log = get_logger(__name__)
 KeyOf = Callable[[bytes], bytes]
 
 
+def _signed_key_of(raw: bytes) -> bytes:
+    """The DHT key of a signed record (``services.core.records.model``)."""
+    from services.core.records import model
+
+    return model.decode(raw).dht_key()
+
+
 class DhtNode(Server):  # type: ignore[misc]
     """One DHT node; see the module docstring. Create, ``await start()``,
     ``await stop()``; every other call needs a started node."""
@@ -56,7 +63,7 @@ class DhtNode(Server):  # type: ignore[misc]
         self.config = config
         self.policy = policy
         self.counters = DhtCounters()
-        self._key_of = key_of or getattr(policy, "dht_key_of", None)
+        self._key_of: KeyOf = key_of or getattr(policy, "dht_key_of", None) or _signed_key_of
         self._saved_neighbours = saved.neighbours if saved else []
         self._tasks: list[asyncio.Task[Any]] = []
         self._handoff: HandOff | None = None
@@ -206,8 +213,6 @@ class DhtNode(Server):  # type: ignore[misc]
                 f"record of {len(raw)} bytes is over the DHT limit of {MAX_RECORD_BYTES} bytes"
             )
         if dht_key is None:
-            if self._key_of is None:
-                raise InvalidArgument("no DHT key given and the policy cannot derive one")
             dht_key = self._key_of(raw)
         if not valid_key(dht_key):
             raise InvalidArgument("a DHT key must be 20 bytes")

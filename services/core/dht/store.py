@@ -261,6 +261,14 @@ class RecordStore(IStorage):  # type: ignore[misc]
                     f"UPDATE {table} SET mine = 1 WHERE dht_key = ? AND signer = ?", (key, signer)
                 )
 
+    def delete(self, key: bytes) -> int:
+        """Drop every record held under ``key``; the number dropped."""
+        with self._db:
+            a = self._db.execute("DELETE FROM records WHERE dht_key = ?", (key,)).rowcount
+            b = self._db.execute("DELETE FROM providers WHERE dht_key = ?", (key,)).rowcount
+        self._count -= a + b
+        return int(a + b)
+
     def close(self) -> None:
         self._db.close()
 
