@@ -16,21 +16,27 @@ import signal
 import socket
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlparse
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from services.core.host import SPECS
+from services.core.host import DHT_NODE, SPECS
+from services.core.records import keys
 from services.core.settings import load_settings_or_exit
 
-#: Processes in start order: (name, module). Discovery first: the others ask
-#: it for bootstrap peers.
+#: Processes in start order: (name, module, spec). Discovery first: the
+#: others join the overlay through it.
 PROCESSES = [
-    ("discovery", "services.discovery"),
-    ("handle-registry", "services.handles"),
-    ("content-routing", "services.content"),
+    ("discovery", "services.discovery", "discovery"),
+    ("handle-registry", "services.handles", "handle-registry"),
+    ("content-routing", "services.content", "content-routing"),
 ]
+
+#: DHT-only nodes started beside the services, so that the minimum-peer rule
+#: (2 by default) holds and records are really replicated on one machine.
+EXTRA_DHT_NODES = 2
 
 #: How long a process may take to report SERVING before start-up fails.
 START_TIMEOUT_S = 60.0
@@ -64,6 +70,19 @@ def _redis_reachable(url: str) -> bool:
         return False
 
 
+def registrar_public_key(path: Path) -> str:
+    """The registrar key at ``path`` (hex seed), created with mode 0600 when
+    absent; returns its public key in hex for IPNDHT_TRUSTED_REGISTRARS."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        seed = keys.private_key_to_seed(keys.generate_private_key())
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(seed.hex() + "\n")
+    seed = bytes.fromhex(path.read_text().strip())
+    return keys.public_key_bytes(keys.private_key_from_seed(seed)).hex()
+
+
 class Launcher:
     def __init__(self) -> None:
         self.settings = load_settings_or_exit()
@@ -71,6 +90,7 @@ class Launcher:
         self.children: list[Child] = []
         self.redis: Child | None = None
         self.stopping = asyncio.Event()
+        self._ports: dict[str, int] = {}
         self.colour = sys.stdout.isatty()
 
     # -- Redis --------------------------------------------------------------------
@@ -167,6 +187,20 @@ class Launcher:
         if child.pump is not None:
             await asyncio.gather(child.pump, return_exceptions=True)
 
+    async def _wait_answering(self, name: str, port: int) -> None:
+        """Until ``name`` answers health checks at all (SERVING or not)."""
+        deadline = asyncio.get_running_loop().time() + START_TIMEOUT_S
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = health_pb2_grpc.HealthStub(channel)
+            while asyncio.get_running_loop().time() < deadline and not self.stopping.is_set():
+                try:
+                    await stub.Check(health_pb2.HealthCheckRequest(), timeout=1)
+                    return
+                except grpc.aio.AioRpcError:
+                    await asyncio.sleep(0.1)
+        if not self.stopping.is_set():
+            raise TimeoutError(f"{name} did not answer within {START_TIMEOUT_S:.0f}s")
+
     async def _wait_serving(self, name: str, port: int) -> None:
         deadline = asyncio.get_running_loop().time() + START_TIMEOUT_S
         async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
@@ -195,14 +229,43 @@ class Launcher:
             env = dict(os.environ)
             env["IPNDHT_REDIS_URL"] = redis_url
             env["IPNDHT_DATA_DIR"] = str(self.data_dir)
+            key_file = self.settings.registrar_key_file or (
+                self.data_dir / "handle-registry" / "registrar.key"
+            )
+            registrar = registrar_public_key(key_file)
+            env["IPNDHT_REGISTRAR_KEY_FILE"] = str(key_file)
+            trusted = [*self.settings.trusted_registrars, registrar]
+            env["IPNDHT_TRUSTED_REGISTRARS"] = ",".join(dict.fromkeys(trusted))
             if self.colour:
                 env.setdefault("IPNDHT_LOG_FORMAT", "console")
-            for name, module in PROCESSES:
-                child = Child(name, [sys.executable, "-m", module], env)
-                self.children.append(child)
+            discovery_dht = f"127.0.0.1:{SPECS['discovery'].dht_port}"
+            for name, module, spec_name in PROCESSES:
+                child_env = dict(env)
+                if name != "discovery" and not self.settings.bootstrap:
+                    child_env["IPNDHT_BOOTSTRAP"] = discovery_dht
+                self.children.append(Child(name, [sys.executable, "-m", module], child_env))
+                self._ports[name] = SPECS[spec_name].grpc_port
+            for index in range(1, EXTRA_DHT_NODES + 1):
+                name = f"dht-node-{index}"
+                child_env = dict(env)
+                child_env["IPNDHT_GRPC_PORT"] = str(DHT_NODE.grpc_port + index)
+                child_env["IPNDHT_DHT_PORT"] = str(DHT_NODE.dht_port + index - 1)
+                child_env["IPNDHT_METRICS_PORT"] = str(DHT_NODE.metrics_port + index - 1)
+                child_env["IPNDHT_DATA_DIR"] = str(self.data_dir / name)
+                if not self.settings.bootstrap:
+                    child_env["IPNDHT_BOOTSTRAP"] = discovery_dht
+                argv = [sys.executable, "-m", "services.dhtnode"]
+                self.children.append(Child(name, argv, child_env))
+                self._ports[name] = DHT_NODE.grpc_port + index
+            # Discovery first, answering on gRPC (its DHT node is bound by
+            # then), so the others find it when they bootstrap.
+            first, rest = self.children[0], self.children[1:]
+            await self._spawn(first)
+            await self._wait_answering(first.name, self._ports[first.name])
+            for child in rest:
                 await self._spawn(child)
-            for name, _ in PROCESSES:
-                await self._wait_serving(name, SPECS[name].grpc_port)
+            for child in self.children:
+                await self._wait_serving(child.name, self._ports[child.name])
             if not self.stopping.is_set():
                 self._print_endpoints(redis_url)
                 await self.stopping.wait()
@@ -222,12 +285,14 @@ class Launcher:
     def _print_endpoints(self, redis_url: str) -> None:
         host = self.settings.grpc_host
         lines = ["ipndht is up:"]
-        for name, _ in PROCESSES:
+        for name, _, _ in PROCESSES:
             spec = SPECS[name]
             lines.append(
                 f"  {spec.grpc_service:<34} grpc {host}:{spec.grpc_port}"
                 f"   metrics http://{self.settings.metrics_host}:{spec.metrics_port}/metrics"
             )
+        extra = ", ".join(f"{n}=127.0.0.1:{p}" for n, p in self._ports.items() if "dht-node" in n)
+        lines.append(f"  DHT-only nodes (gRPC health): {extra}")
         lines.append(f"  cache: {redis_url or 'none (running without Redis)'}")
         lines.append(f"  data:  {self.data_dir}")
         lines.append("  Ctrl-C stops everything.")

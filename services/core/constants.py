@@ -45,6 +45,12 @@ CACHE_RETRY_MAX_S = 2.0
 #: interval, and cheap (it counts routing-table entries).
 PEER_GATE_POLL_S = 0.5
 
+#: First and longest pause between bootstrap retries while a node has fewer
+#: peers than it needs: quick enough to join peers that start a second later,
+#: slow enough not to hammer a bootstrap host that is down.
+REBOOTSTRAP_MIN_S = 1.0
+REBOOTSTRAP_MAX_S = 30.0
+
 # --- gRPC ---------------------------------------------------------------------
 
 #: Largest gRPC message accepted or sent by default: every reply is bounded by

@@ -50,7 +50,10 @@ class ServiceSpec:
 DISCOVERY = ServiceSpec("discovery", c.DISCOVERY_SERVICE, 50051, 8468, 9101)
 HANDLES = ServiceSpec("handle-registry", c.HANDLES_SERVICE, 50052, 8469, 9102)
 CONTENT = ServiceSpec("content-routing", c.CONTENT_SERVICE, 50053, 8470, 9103)
-SPECS = {spec.name: spec for spec in (DISCOVERY, HANDLES, CONTENT)}
+#: A DHT-only node (no gRPC service of its own; health, reflection and
+#: metrics only). Extra nodes take the next ports: IPNDHT_*_PORT override them.
+DHT_NODE = ServiceSpec("dht-node", "", 50060, 8471, 9104)
+SPECS = {spec.name: spec for spec in (DISCOVERY, HANDLES, CONTENT, DHT_NODE)}
 
 
 class ServiceHost:
@@ -123,7 +126,8 @@ class ServiceHost:
             if serving
             else health_pb2.HealthCheckResponse.NOT_SERVING
         )
-        await self.health.set(self.spec.grpc_service, status)
+        if self.spec.grpc_service:
+            await self.health.set(self.spec.grpc_service, status)
         await self.health.set("", status)
         metrics.SERVING.labels(self.spec.name).set(1 if serving else 0)
 
@@ -138,12 +142,34 @@ class ServiceHost:
         return have >= self.settings.min_peers
 
     async def _watch_peers(self) -> None:
-        """Health follows the minimum-peer rule, lifting by itself when peers arrive."""
+        """Health follows the minimum-peer rule, lifting by itself when peers
+        arrive; while short of peers the bootstrap list is tried again, with
+        backoff, so a node started before its peers still joins them."""
+        retry_at = 0.0
+        backoff = c.REBOOTSTRAP_MIN_S
         while True:
             wanted = self._built and self.min_peers_met()
             if wanted != self._serving:
                 await self.set_serving(wanted)
+            short = self.dht is not None and nodes.live_peers(self.dht) < max(
+                1, self.settings.min_peers
+            )
+            now = time.monotonic()
+            if short and self.settings.bootstrap and now >= retry_at:
+                await self._bootstrap_from_settings()
+                retry_at = now + backoff
+                backoff = min(backoff * 2, c.REBOOTSTRAP_MAX_S)
+            elif not short:
+                backoff = c.REBOOTSTRAP_MIN_S
             await asyncio.sleep(c.PEER_GATE_POLL_S)
+
+    async def _bootstrap_from_settings(self) -> None:
+        if self.dht is None:
+            return
+        node = self.dht
+        seeds = [a for a in await nodes.resolve_peers(self.settings.bootstrap) if a != node.address]
+        if seeds:
+            await node.bootstrap(seeds)
 
     async def start_dht(self) -> DhtNode:
         """Start this process's DHT node and join the configured bootstrap peers."""
@@ -152,9 +178,7 @@ class ServiceHost:
         node = DhtNode(nodes.dht_config(s, port, self.data_dir), nodes.build_policy(s))
         await node.start()
         self.dht = node
-        seeds = [a for a in await nodes.resolve_peers(s.bootstrap) if a != node.address]
-        if seeds:
-            await node.bootstrap(seeds)
+        await self._bootstrap_from_settings()
         return node
 
     async def start(self, build: Callable[[ServiceHost], Awaitable[None]]) -> None:
@@ -171,10 +195,14 @@ class ServiceHost:
         self._built = True
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         reflection.enable_server_reflection(
-            (
-                self.spec.grpc_service,
-                health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-                reflection.SERVICE_NAME,
+            tuple(
+                name
+                for name in (
+                    self.spec.grpc_service,
+                    health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+                    reflection.SERVICE_NAME,
+                )
+                if name
             ),
             self.server,
         )

@@ -1,0 +1,1 @@
+"""A DHT-only node: replication capacity for the overlay, no service RPCs."""

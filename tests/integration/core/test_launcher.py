@@ -1,0 +1,62 @@
+"""`make run`'s launcher: Redis and every process up and SERVING, Ctrl-C stops all."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from services.core.host import SPECS
+from services.launcher import EXTRA_DHT_NODES
+from tests.support.net import free_tcp_port
+from tests.support.services import REPO, wait_serving
+
+
+@pytest.mark.slow
+def test_launcher_brings_up_the_whole_system_and_stops_it(tmp_path: Path) -> None:
+    """Redis (started by the launcher), three services and the DHT-only nodes
+    all report SERVING; SIGINT stops everything with exit 0 and keeps state."""
+    redis_port = free_tcp_port()
+    env = {
+        **os.environ,
+        "IPNDHT_DATA_DIR": str(tmp_path / "data"),
+        "IPNDHT_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "IPNDHT_LOG_FORMAT": "json",
+        "IPNDHT_SHUTDOWN_GRACE_S": "2",
+    }
+    log = (tmp_path / "run.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "services.launcher"],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        for name in ("discovery", "handle-registry", "content-routing"):
+            wait_serving(SPECS[name].grpc_port, SPECS[name].grpc_service, timeout_s=60)
+        for index in range(1, EXTRA_DHT_NODES + 1):
+            wait_serving(SPECS["dht-node"].grpc_port + index, timeout_s=60)
+        deadline = time.monotonic() + 30
+        while "ipndht is up" not in (tmp_path / "run.log").read_text(errors="replace"):
+            assert time.monotonic() < deadline, "the launcher never printed its endpoints"
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=40) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        log.close()
+    output = (tmp_path / "run.log").read_text(errors="replace")
+    assert "ipndht is up" in output
+    assert f"started redis-server on 127.0.0.1:{redis_port}" in output
+    assert "Traceback" not in output
+    assert (tmp_path / "data" / "redis").is_dir()
+    assert (tmp_path / "data" / "handle-registry" / "registrar.key").stat().st_mode & 0o077 == 0
+    assert (tmp_path / "data" / "discovery" / "records.sqlite3").exists()
