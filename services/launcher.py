@@ -16,14 +16,13 @@ import signal
 import socket
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlparse
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from services.core.host import DHT_NODE, SPECS
-from services.core.records import keys
+from services.core.keyfile import ensure_key_file
 from services.core.settings import load_settings_or_exit
 
 #: Processes in start order: (name, module, spec). Discovery first: the
@@ -68,19 +67,6 @@ def _redis_reachable(url: str) -> bool:
             return reply.startswith((b"+PONG", b"-NOAUTH"))
     except OSError:
         return False
-
-
-def registrar_public_key(path: Path) -> str:
-    """The registrar key at ``path`` (hex seed), created with mode 0600 when
-    absent; returns its public key in hex for IPNDHT_TRUSTED_REGISTRARS."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        seed = keys.private_key_to_seed(keys.generate_private_key())
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(seed.hex() + "\n")
-    seed = bytes.fromhex(path.read_text().strip())
-    return keys.public_key_bytes(keys.private_key_from_seed(seed)).hex()
 
 
 class Launcher:
@@ -232,7 +218,7 @@ class Launcher:
             key_file = self.settings.registrar_key_file or (
                 self.data_dir / "handle-registry" / "registrar.key"
             )
-            registrar = registrar_public_key(key_file)
+            registrar = ensure_key_file(key_file)
             env["IPNDHT_REGISTRAR_KEY_FILE"] = str(key_file)
             trusted = [*self.settings.trusted_registrars, registrar]
             env["IPNDHT_TRUSTED_REGISTRARS"] = ",".join(dict.fromkeys(trusted))

@@ -25,12 +25,33 @@ def _handle_name_check(key: str) -> None:
         raise errors.InvalidRecord(f"handle key {key!r} is not in normal form")
 
 
+def trusted_registrars(settings: Settings) -> list[bytes]:
+    """IPNDHT_TRUSTED_REGISTRARS plus the keys listed in IPNDHT_TRUSTED_REGISTRARS_FILE."""
+    found = [bytes.fromhex(k) for k in settings.trusted_registrars]
+    path = settings.trusted_registrars_file
+    if path is not None:
+        try:
+            lines = path.read_text().split()
+        except OSError as exc:
+            raise errors.FailedPrecondition(
+                f"IPNDHT_TRUSTED_REGISTRARS_FILE {path} cannot be read: {exc.strerror}"
+            ) from None
+        for line in lines:
+            try:
+                key = bytes.fromhex(line)
+            except ValueError:
+                key = b""
+            if len(key) != 32:
+                raise errors.FailedPrecondition(
+                    f"IPNDHT_TRUSTED_REGISTRARS_FILE {path}: {line!r} is not 64 hex digits"
+                )
+            found.append(key)
+    return list(dict.fromkeys(found))
+
+
 def build_policy(settings: Settings) -> SignedRecordPolicy:
     """The signed-record policy with the trusted registrar set of the settings."""
-    return SignedRecordPolicy(
-        [bytes.fromhex(k) for k in settings.trusted_registrars],
-        handle_name_check=_handle_name_check,
-    )
+    return SignedRecordPolicy(trusted_registrars(settings), handle_name_check=_handle_name_check)
 
 
 def dht_config(settings: Settings, port: int, data_dir: Path | None) -> DhtConfig:

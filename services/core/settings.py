@@ -94,6 +94,11 @@ class Settings(BaseSettings):
         description="Comma-separated hex Ed25519 keys whose countersignature admits handle "
         "records.",
     )
+    trusted_registrars_file: Path | None = Field(
+        None,
+        description="File of hex registrar public keys (one per line) trusted in addition "
+        "to IPNDHT_TRUSTED_REGISTRARS; read at start.",
+    )
     min_peers: int = Field(
         2,
         ge=0,
