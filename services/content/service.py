@@ -1,18 +1,187 @@
-"""Wiring of the content-routing service into its host."""
+"""Wiring of the content-routing service into its host, and its servicer.
+
+The servicer checks the request shape, calls one domain object and maps the
+result; the domain objects (``ProviderIndex``, ``Timeline``, ``Resources``)
+know nothing of gRPC.
+"""
 
 from __future__ import annotations
 
-from ipndht.v1 import content_pb2_grpc
+import time
+from collections.abc import AsyncIterator, Callable
+
+import grpc
+
+from ipndht.v1 import common_pb2, content_pb2, content_pb2_grpc
+from services.content import index_records, node_key
+from services.content.constants import DEFAULT_PAGE_LIMIT, DEFAULT_PROVIDER_LIMIT, MAX_LIMIT
+from services.content.handles_client import HandleResolver
+from services.content.index_log import IndexReader, IndexWriter
+from services.content.listing import list_page
+from services.content.providers import ProviderIndex
+from services.content.published import PublishedStore
+from services.content.republish import Republisher
+from services.content.resources import Resources
+from services.content.timeline import Timeline
+from services.core import nodes
+from services.core.errors import InvalidArgument
 from services.core.host import ServiceHost
 
 
-class ContentRoutingServiceServicer(content_pb2_grpc.ContentRoutingServiceServicer):
-    """RPCs not yet served answer UNIMPLEMENTED with a message."""
+def wall_clock_us() -> int:
+    return time.time_ns() // 1000
+
+
+def _limit(value: int, default: int) -> int:
+    if value == 0:
+        return default
+    if value > MAX_LIMIT:
+        raise InvalidArgument(f"limit {value} is over the maximum of {MAX_LIMIT}")
+    return value
+
+
+def _record(
+    request: content_pb2.ProvideRequest
+    | content_pb2.StopProvidingRequest
+    | content_pb2.AnnounceResourceRequest,
+) -> common_pb2.SignedRecord:
+    if not request.HasField("record"):
+        raise InvalidArgument("record is required: a SignedRecord signed by its publisher")
+    return request.record
+
+
+def _timer(hex_: str, time_us: int) -> common_pb2.HashTimer:
+    return common_pb2.HashTimer(hex=hex_, time_us=time_us)
+
+
+class ContentRoutingServicer(content_pb2_grpc.ContentRoutingServiceServicer):
+    """``ipndht.v1.ContentRoutingService`` over the domain objects."""
+
+    def __init__(
+        self,
+        host: ServiceHost,
+        providers: ProviderIndex,
+        timeline: Timeline,
+        resources: Resources,
+        clock: Callable[[], int] = wall_clock_us,
+    ) -> None:
+        self._host = host
+        self._providers = providers
+        self._timeline = timeline
+        self._resources = resources
+        self._clock = clock
+
+    async def Provide(
+        self, request: content_pb2.ProvideRequest, context: grpc.aio.ServicerContext
+    ) -> content_pb2.ProvideResponse:
+        record = _record(request)
+        self._host.check_writable()
+        done = await self._providers.provide(record)
+        return content_pb2.ProvideResponse(
+            hash_timer=_timer(done.timer.hex, done.timer.time_us),
+            holders=done.holders,
+            expires_at_us=done.expires_at_us,
+        )
+
+    async def StopProviding(
+        self, request: content_pb2.StopProvidingRequest, context: grpc.aio.ServicerContext
+    ) -> content_pb2.StopProvidingResponse:
+        record = _record(request)
+        self._host.check_writable()
+        holders = await self._providers.stop(record)
+        return content_pb2.StopProvidingResponse(holders=holders)
+
+    async def FindProviders(
+        self, request: content_pb2.FindProvidersRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[content_pb2.FindProvidersResponse]:
+        if not request.HasField("content"):
+            raise InvalidArgument("content is required: a ContentHash (algorithm and digest)")
+        limit = _limit(request.limit, DEFAULT_PROVIDER_LIMIT)
+        for found in await self._providers.find(request.content, limit):
+            yield content_pb2.FindProvidersResponse(
+                provider_key=found.record.signer,
+                provider=found.payload,
+                record=found.record.to_proto(),
+            )
+
+    async def ListContent(
+        self, request: content_pb2.ListContentRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[content_pb2.ListContentResponse]:
+        limit = _limit(request.limit, DEFAULT_PAGE_LIMIT)
+        entries, token = await list_page(
+            self._timeline,
+            request.since_us,
+            request.until_us,
+            limit,
+            request.order,
+            request.page_token,
+            self._clock(),
+        )
+        for entry in entries:
+            yield content_pb2.ListContentResponse(entry=entry)
+        yield content_pb2.ListContentResponse(
+            page=common_pb2.PageInfo(next_page_token=token, count=len(entries))
+        )
+
+    async def AnnounceResource(
+        self, request: content_pb2.AnnounceResourceRequest, context: grpc.aio.ServicerContext
+    ) -> content_pb2.AnnounceResourceResponse:
+        record = _record(request)
+        self._host.check_writable()
+        done = await self._resources.announce(record)
+        return content_pb2.AnnounceResourceResponse(
+            holders=done.holders, hash_timer=_timer(done.timer.hex, done.timer.time_us)
+        )
+
+    async def DiscoverResources(
+        self, request: content_pb2.DiscoverResourcesRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[content_pb2.DiscoverResourcesResponse]:
+        limit = _limit(request.limit, DEFAULT_PAGE_LIMIT)
+        for found in await self._resources.discover(request.type, dict(request.filters), limit):
+            yield content_pb2.DiscoverResourcesResponse(
+                announcer_key=found.record.signer,
+                resource=found.payload,
+                record=found.record.to_proto(),
+            )
 
 
 async def build(host: ServiceHost) -> None:
-    """Add the content-routing servicer to the host's server."""
+    """Build the domain objects on the host's DHT node and cache, start the
+    republish loop and add the servicer to the host's server."""
+    if host.dht is None:
+        raise RuntimeError("the content service needs a started DHT node")
+    settings = host.settings
+    clock = wall_clock_us
+    policy = nodes.build_policy(settings)
+    key = node_key.load_or_create(host.data_dir)
+    published = PublishedStore(host.data_dir / "published.sqlite3")
+    timeline = Timeline(
+        IndexWriter(host.dht, key, index_records.TIMELINE, published, clock),
+        IndexReader(host.dht, index_records.TIMELINE),
+        host.cache,
+        bucket_s=settings.timeline_bucket_s,
+        retention_s=settings.provider_ttl_s,
+        clock=clock,
+    )
+    handles = HandleResolver(settings.handles_addr)
+    providers = ProviderIndex(host.dht, policy, host.cache, timeline, published, handles, clock)
+    resources = Resources(
+        host.dht,
+        policy,
+        host.cache,
+        IndexWriter(host.dht, key, index_records.RESOURCE_INDEX, published, clock),
+        IndexReader(host.dht, index_records.RESOURCE_INDEX),
+        published,
+        clock,
+    )
+    republisher = Republisher(host.dht, published, timeline, clock)
+    host.spawn(republisher.run(), "content-republish")
+
+    async def close() -> None:
+        await handles.close()
+        published.close()
+
+    host.on_stop(close)
     content_pb2_grpc.add_ContentRoutingServiceServicer_to_server(
-        ContentRoutingServiceServicer(),  # type: ignore[abstract]
-        host.server,
+        ContentRoutingServicer(host, providers, timeline, resources, clock), host.server
     )
