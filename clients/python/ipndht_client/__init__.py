@@ -1,0 +1,1 @@
+"""The ipndht Python SDK: signing helpers for handle writes (``handles``)."""
