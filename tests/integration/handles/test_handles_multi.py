@@ -1,0 +1,172 @@
+"""Several registries: racing registrations, cross-instance cache
+invalidation, Redis down, and a network partition healing."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import grpc
+import pytest
+
+from ipndht.v1 import handles_pb2, handles_pb2_grpc
+from services.core.records import keys
+from tests.support.handles_hosts import make_registrar, start_registry
+from tests.support.handles_sdk import sdk
+from tests.support.redis import RedisProcess
+
+Stub = handles_pb2_grpc.HandleRegistryServiceStub
+
+
+def pub(key: keys.Ed25519PrivateKey) -> bytes:
+    return keys.public_key_bytes(key)
+
+
+async def _register(stub: Stub, key: keys.Ed25519PrivateKey, name: str) -> grpc.StatusCode:
+    try:
+        await stub.Register(handles_pb2.RegisterRequest(record=sdk.register(key, name)), timeout=10)
+    except grpc.aio.AioRpcError as exc:
+        return exc.code()
+    return grpc.StatusCode.OK
+
+
+async def test_two_registries_racing_one_handle_exactly_one_wins(
+    tmp_path: Path, redis_flushed: RedisProcess
+) -> None:
+    """A hundred times, two registries sharing Redis and the DHT get the same
+    handle registered by two owners at once: exactly one gets OK, the other
+    ALREADY_EXISTS, and both then resolve the winner."""
+    reg = make_registrar(tmp_path)
+    r1 = await start_registry(tmp_path, reg, "r1", redis_url=redis_flushed.url)
+    r2 = await start_registry(
+        tmp_path,
+        reg,
+        "r2",
+        redis_url=redis_flushed.url,
+        bootstrap=[f"127.0.0.1:{r1.dht.address[1]}"],
+    )
+    try:
+        async with (
+            grpc.aio.insecure_channel(f"127.0.0.1:{r1.grpc_port}") as c1,
+            grpc.aio.insecure_channel(f"127.0.0.1:{r2.grpc_port}") as c2,
+        ):
+            s1, s2 = Stub(c1), Stub(c2)
+            for i in range(100):
+                name = f"@race-{i}.ipn"
+                a, b = keys.generate_private_key(), keys.generate_private_key()
+                codes = await asyncio.gather(_register(s1, a, name), _register(s2, b, name))
+                assert sorted(c.name for c in codes) == ["ALREADY_EXISTS", "OK"], (i, codes)
+                winner = a if codes[0] == grpc.StatusCode.OK else b
+                for stub in (s1, s2):
+                    answer = await stub.Resolve(handles_pb2.ResolveRequest(query=name))
+                    assert answer.public_key == pub(winner)
+    finally:
+        await r2.stop(grace_s=0)
+        await r1.stop(grace_s=0)
+
+
+async def test_update_through_one_registry_is_seen_by_another_within_100ms(
+    tmp_path: Path, redis_flushed: RedisProcess
+) -> None:
+    """Registry B answers from its in-process cache; an update through A
+    reaches B's answers within 100 ms (Redis pub/sub invalidation)."""
+    reg = make_registrar(tmp_path)
+    a = await start_registry(tmp_path, reg, "a", redis_url=redis_flushed.url)
+    b = await start_registry(
+        tmp_path, reg, "b", redis_url=redis_flushed.url, bootstrap=[f"127.0.0.1:{a.dht.address[1]}"]
+    )
+    try:
+        async with (
+            grpc.aio.insecure_channel(f"127.0.0.1:{a.grpc_port}") as ca,
+            grpc.aio.insecure_channel(f"127.0.0.1:{b.grpc_port}") as cb,
+        ):
+            sa, sb = Stub(ca), Stub(cb)
+            owner = keys.generate_private_key()
+            rec = (
+                await sa.Register(
+                    handles_pb2.RegisterRequest(record=sdk.register(owner, "@fast.ipn"))
+                )
+            ).record
+            query = handles_pb2.ResolveRequest(query="@fast.ipn")
+            for _ in range(3):
+                answer = await sb.Resolve(query)
+            assert answer.source == handles_pb2.RESOLVE_SOURCE_CACHE
+            for round_ in range(5):
+                target = pub(keys.generate_private_key())
+                rec = (
+                    await sa.Update(
+                        handles_pb2.UpdateRequest(record=sdk.update(owner, rec, target_key=target))
+                    )
+                ).record
+                started = time.monotonic()
+                while (await sb.Resolve(query)).public_key != target:
+                    assert time.monotonic() - started < 0.1, f"round {round_}: stale after 100 ms"
+                    await asyncio.sleep(0.005)
+    finally:
+        await b.stop(grace_s=0)
+        await a.stop(grace_s=0)
+
+
+async def test_resolve_answers_with_redis_down(tmp_path: Path, redis_server: RedisProcess) -> None:
+    """With Redis killed, Resolve still answers every handle (from the DHT or
+    the local store), and writes still work."""
+    reg = make_registrar(tmp_path)
+    host = await start_registry(tmp_path, reg, redis_url=redis_server.url)
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{host.grpc_port}") as channel:
+            stub = Stub(channel)
+            owner = keys.generate_private_key()
+            names = [f"@down-{i}.ipn" for i in range(5)]
+            for name in names:
+                await stub.Register(handles_pb2.RegisterRequest(record=sdk.register(owner, name)))
+                await stub.Resolve(handles_pb2.ResolveRequest(query=name))
+            redis_server.kill9()
+            for name in names:
+                answer = await stub.Resolve(handles_pb2.ResolveRequest(query=name), timeout=5)
+                assert answer.public_key == pub(owner)
+            assert await _register(stub, owner, "@after.ipn") == grpc.StatusCode.OK
+            answer = await stub.Resolve(handles_pb2.ResolveRequest(query="@after.ipn"))
+            assert answer.public_key == pub(owner)
+    finally:
+        await host.stop(grace_s=0)
+
+
+async def test_partition_heals_to_the_earlier_registration(tmp_path: Path) -> None:
+    """Two registries in separate halves (no shared Redis, no DHT link) both
+    accept @split.ipn for different owners. When the halves meet, both
+    serve the same record: the DHT's rule (higher seq, then earlier
+    issued_at, then smaller signature) picks the earlier registration."""
+    reg = make_registrar(tmp_path)
+    left = await start_registry(tmp_path, reg, "left")
+    right = await start_registry(tmp_path, reg, "right")
+    try:
+        async with (
+            grpc.aio.insecure_channel(f"127.0.0.1:{left.grpc_port}") as cl,
+            grpc.aio.insecure_channel(f"127.0.0.1:{right.grpc_port}") as cr,
+        ):
+            sl, sr = Stub(cl), Stub(cr)
+            early, late = keys.generate_private_key(), keys.generate_private_key()
+            now = sdk.now_us()
+            await sr.Register(
+                handles_pb2.RegisterRequest(
+                    record=sdk.register(late, "@split.ipn", issued_at_us=now)
+                )
+            )
+            await sl.Register(
+                handles_pb2.RegisterRequest(
+                    record=sdk.register(early, "@split.ipn", issued_at_us=now - 1_000_000)
+                )
+            )
+            assert (
+                await sr.Resolve(handles_pb2.ResolveRequest(query="@split.ipn"))
+            ).public_key == pub(late)
+            await right.dht.bootstrap([left.dht.address])
+            for stub in (sl, sr):
+                answer = await stub.Resolve(handles_pb2.ResolveRequest(query="@split.ipn"))
+                assert answer.public_key == pub(early)
+            history = await sr.GetHistory(handles_pb2.GetHistoryRequest(handle="@split.ipn"))
+            assert [r.signer for r in history.records] == [pub(early)]
+    finally:
+        await right.stop(grace_s=0)
+        await left.stop(grace_s=0)
