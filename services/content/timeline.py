@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from prometheus_client import Counter
+
 from ipndht.v1 import content_pb2
 from services.content import hashtimer
 from services.content.constants import BUCKET_MARKER_TTL_S, MAX_BUCKETS_PER_CALL, ZSET_BATCH
@@ -31,6 +33,13 @@ log = get_logger(__name__)
 ZSET_KIND = "timeline"
 ZSET_KEY = "entries"
 MARKER_KIND = "timeline-bucket"
+
+#: Time buckets read per source: a cold or flushed Redis shows as DHT reads.
+BUCKET_READS = Counter(
+    "ipndht_content_timeline_bucket_reads",
+    "Timeline buckets read by ListContent, by source (redis or dht)",
+    ["source"],
+)
 
 
 def member_of(entry: content_pb2.ContentEntry) -> str:
@@ -68,7 +77,6 @@ class Timeline:
         self.retention_us = retention_s * 1_000_000
         self._clock = clock
         self._mirror_broken_until = 0
-        self.reads = {"redis": 0, "dht": 0}
 
     def bucket_of(self, time_us: int) -> int:
         return time_us - time_us % self.bucket_us
@@ -136,9 +144,9 @@ class Timeline:
         ):
             found = await self._from_redis(low, high, after, need, descending)
             if found is not None:
-                self.reads["redis"] += 1
+                BUCKET_READS.labels("redis").inc()
                 return found
-        self.reads["dht"] += 1
+        BUCKET_READS.labels("dht").inc()
         entries = await self._from_dht(bucket)
         kept = [
             e

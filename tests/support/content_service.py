@@ -27,13 +27,17 @@ async def content_host(tmp_path: Path, **overrides: Any) -> AsyncIterator[Servic
 
 
 @contextlib.asynccontextmanager
-async def content_stub(host: ServiceHost) -> AsyncIterator[content_pb2_grpc.ContentRoutingServiceStub]:
+async def content_stub(
+    host: ServiceHost,
+) -> AsyncIterator[content_pb2_grpc.ContentRoutingServiceStub]:
     async with grpc.aio.insecure_channel(f"127.0.0.1:{host.grpc_port}") as channel:
         yield content_pb2_grpc.ContentRoutingServiceStub(channel)
 
 
 async def find(
-    stub: content_pb2_grpc.ContentRoutingServiceStub, content: common_pb2.ContentHash, limit: int = 0
+    stub: content_pb2_grpc.ContentRoutingServiceStub,
+    content: common_pb2.ContentHash,
+    limit: int = 0,
 ) -> list[content_pb2.FindProvidersResponse]:
     call = stub.FindProviders(content_pb2.FindProvidersRequest(content=content, limit=limit))
     return [item async for item in call]

@@ -25,7 +25,10 @@ Stub = content_pb2_grpc.ContentRoutingServiceStub
 
 
 def blake(seed: bytes) -> common_pb2.ContentHash:
-    return common_pb2.ContentHash(algorithm=common_pb2.HASH_ALGORITHM_BLAKE3, digest=os.urandom(32) if not seed else (seed * 32)[:32])
+    return common_pb2.ContentHash(
+        algorithm=common_pb2.HASH_ALGORITHM_BLAKE3,
+        digest=os.urandom(32) if not seed else (seed * 32)[:32],
+    )
 
 
 @pytest.fixture
@@ -108,9 +111,7 @@ async def test_stop_providing_withdraws_and_stale_seq_is_aborted(service: Servic
         assert await find(stub, content) == []
         with pytest.raises(grpc.aio.AioRpcError) as missing:
             await stub.StopProviding(
-                content_pb2.StopProvidingRequest(
-                    record=sdk.withdrawal(key, blake(b"never"), seq=1)
-                )
+                content_pb2.StopProvidingRequest(record=sdk.withdrawal(key, blake(b"never"), seq=1))
             )
         assert missing.value.code() == grpc.StatusCode.NOT_FOUND
 
