@@ -4,9 +4,6 @@ rule violation's own status code, and that a refused write changes nothing."""
 from __future__ import annotations
 
 import asyncio
-import os
-import stat
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -16,7 +13,6 @@ import pytest
 from ipndht.v1 import common_pb2, handles_pb2, handles_pb2_grpc
 from services.core.host import ServiceHost
 from services.core.records import keys
-from services.core.records.model import Record
 from tests.support.handles_hosts import Registrar, make_registrar, start_registry
 from tests.support.handles_sdk import sdk
 

@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import grpc
-import pytest
 
 from ipndht.v1 import handles_pb2, handles_pb2_grpc
 from services.core.records import keys
