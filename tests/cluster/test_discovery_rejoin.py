@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from services.core.settings import Settings
 from services.discovery.model import Source
 from tests.support.discovery_harness import DiscoveryHost, fast_settings, start_discovery
 from tests.support.net import free_udp_port
@@ -17,7 +18,7 @@ from tests.support.waiting import eventually
 COUNT = 5
 
 
-def _settings(tmp_path: Path, index: int, port: int, bootstrap: str) -> object:
+def _settings(tmp_path: Path, index: int, port: int, bootstrap: str) -> Settings:
     return fast_settings(
         tmp_path,
         data_dir=tmp_path / f"node{index}",
