@@ -7,29 +7,19 @@ know nothing of gRPC.
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Callable
 
 import grpc
 
 from ipndht.v1 import common_pb2, content_pb2, content_pb2_grpc
-from services.content import index_records, node_key
 from services.content.constants import DEFAULT_PAGE_LIMIT, DEFAULT_PROVIDER_LIMIT, MAX_LIMIT
-from services.content.handles_client import HandleResolver
-from services.content.index_log import IndexReader, IndexWriter
+from services.content.domain import make_domain, wall_clock_us
 from services.content.listing import list_page
 from services.content.providers import ProviderIndex
-from services.content.published import PublishedStore
-from services.content.republish import Republisher
 from services.content.resources import Resources
 from services.content.timeline import Timeline
-from services.core import nodes
 from services.core.errors import InvalidArgument
 from services.core.host import ServiceHost
-
-
-def wall_clock_us() -> int:
-    return time.time_ns() // 1000
 
 
 def _limit(value: int, default: int) -> int:
@@ -150,38 +140,10 @@ async def build(host: ServiceHost) -> None:
     republish loop and add the servicer to the host's server."""
     if host.dht is None:
         raise RuntimeError("the content service needs a started DHT node")
-    settings = host.settings
-    clock = wall_clock_us
-    policy = nodes.build_policy(settings)
-    key = node_key.load_or_create(host.data_dir)
-    published = PublishedStore(host.data_dir / "published.sqlite3")
-    timeline = Timeline(
-        IndexWriter(host.dht, key, index_records.TIMELINE, published, clock),
-        IndexReader(host.dht, index_records.TIMELINE),
-        host.cache,
-        bucket_s=settings.timeline_bucket_s,
-        retention_s=settings.provider_ttl_s,
-        clock=clock,
-    )
-    handles = HandleResolver(settings.handles_addr)
-    providers = ProviderIndex(host.dht, policy, host.cache, timeline, published, handles, clock)
-    resources = Resources(
-        host.dht,
-        policy,
-        host.cache,
-        IndexWriter(host.dht, key, index_records.RESOURCE_INDEX, published, clock),
-        IndexReader(host.dht, index_records.RESOURCE_INDEX),
-        published,
-        clock,
-    )
-    republisher = Republisher(host.dht, published, timeline, clock)
-    host.spawn(republisher.run(), "content-republish")
-
-    async def close() -> None:
-        await handles.close()
-        published.close()
-
-    host.on_stop(close)
+    domain = make_domain(host.dht, host.cache, host.settings, host.data_dir)
+    host.spawn(domain.republisher.run(), "content-republish")
+    host.on_stop(domain.close)
     content_pb2_grpc.add_ContentRoutingServiceServicer_to_server(
-        ContentRoutingServicer(host, providers, timeline, resources, clock), host.server
+        ContentRoutingServicer(host, domain.providers, domain.timeline, domain.resources),
+        host.server,
     )
