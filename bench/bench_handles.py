@@ -58,7 +58,7 @@ async def _floor_server(port: int, redis_url: str) -> None:
 
     async def resolve(request: handles_pb2.ResolveRequest, context: object) -> bytes:
         value = await client.get(FLOOR_KEY)
-        return value or b""
+        return value if isinstance(value, bytes) else b""
 
     handler = grpc.unary_unary_rpc_method_handler(
         resolve,

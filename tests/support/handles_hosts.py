@@ -56,3 +56,9 @@ def stub(channel: grpc.aio.Channel) -> handles_pb2_grpc.HandleRegistryServiceStu
 
 def channel(host: ServiceHost) -> grpc.aio.Channel:
     return grpc.aio.insecure_channel(f"127.0.0.1:{host.grpc_port}")
+
+
+def dht_address(host: ServiceHost) -> tuple[str, int]:
+    """The UDP address of a started host's DHT node."""
+    assert host.dht is not None, "the host is not started"
+    return host.dht.address

@@ -17,10 +17,11 @@ from tests.support.handles_hosts import Registrar, make_registrar, start_registr
 from tests.support.handles_sdk import sdk
 
 Stub = handles_pb2_grpc.HandleRegistryServiceStub
+Fixture = tuple[ServiceHost, Stub, Registrar]
 
 
 @pytest.fixture
-async def registry(tmp_path: Path) -> AsyncIterator[tuple[ServiceHost, Stub, Registrar]]:
+async def registry(tmp_path: Path) -> AsyncIterator[Fixture]:
     reg = make_registrar(tmp_path)
     host = await start_registry(tmp_path, reg)
     try:
@@ -35,7 +36,10 @@ def pub(key: keys.Ed25519PrivateKey) -> bytes:
 
 
 async def resolve(stub: Stub, query: str) -> handles_pb2.ResolveResponse:
-    return await stub.Resolve(handles_pb2.ResolveRequest(query=query), timeout=10)
+    answer: handles_pb2.ResolveResponse = await stub.Resolve(
+        handles_pb2.ResolveRequest(query=query), timeout=10
+    )
+    return answer
 
 
 async def history(stub: Stub, handle: str) -> list[common_pb2.SignedRecord]:
@@ -50,7 +54,7 @@ async def expect(code: grpc.StatusCode, call: object) -> str:
     return info.value.details() or ""
 
 
-async def test_register_then_resolve_normalises_the_query(registry: tuple) -> None:
+async def test_register_then_resolve_normalises_the_query(registry: Fixture) -> None:
     """A registered handle resolves to its target key, also as @Alice.IPN,
     with the registrar's countersignature on the record."""
     _, stub, reg = registry
@@ -72,7 +76,7 @@ async def test_register_then_resolve_normalises_the_query(registry: tuple) -> No
         )
 
 
-async def test_update_transfer_renew_release_and_register_anew(registry: tuple) -> None:
+async def test_update_transfer_renew_release_and_register_anew(registry: Fixture) -> None:
     """The whole life of a handle: each write moves seq by one and shows in
     Resolve and GetHistory; after release anyone registers it with seq + 1."""
     _, stub, _ = registry
@@ -110,7 +114,7 @@ async def test_update_transfer_renew_release_and_register_anew(registry: tuple) 
     assert ops == [1, 2, 3, 4, 5, 1]
 
 
-async def test_each_rule_violation_has_its_code_and_changes_nothing(registry: tuple) -> None:
+async def test_each_rule_violation_has_its_code_and_changes_nothing(registry: Fixture) -> None:
     """INVALID_ARGUMENT, ALREADY_EXISTS, PERMISSION_DENIED, ABORTED (with the
     current seq) and NOT_FOUND, and the handle is untouched after each."""
     _, stub, _ = registry
@@ -220,7 +224,7 @@ def _with_seq(
     )
 
 
-async def test_expired_handle_is_renewable_only_by_its_owner_in_grace(registry: tuple) -> None:
+async def test_expired_handle_is_renewable_only_by_its_owner_in_grace(registry: Fixture) -> None:
     """Past expiry, within grace: Resolve says NOT_FOUND, Update gives
     FAILED_PRECONDITION, Register by another ALREADY_EXISTS, Renew works."""
     _, stub, _ = registry

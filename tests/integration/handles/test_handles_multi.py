@@ -11,7 +11,7 @@ import grpc
 
 from ipndht.v1 import handles_pb2, handles_pb2_grpc
 from services.core.records import keys
-from tests.support.handles_hosts import make_registrar, start_registry
+from tests.support.handles_hosts import dht_address, make_registrar, start_registry
 from tests.support.handles_sdk import sdk
 from tests.support.redis import RedisProcess
 
@@ -43,7 +43,7 @@ async def test_two_registries_racing_one_handle_exactly_one_wins(
         reg,
         "r2",
         redis_url=redis_flushed.url,
-        bootstrap=[f"127.0.0.1:{r1.dht.address[1]}"],
+        bootstrap=[f"127.0.0.1:{dht_address(r1)[1]}"],
     )
     try:
         async with (
@@ -73,7 +73,11 @@ async def test_update_through_one_registry_is_seen_by_another_within_100ms(
     reg = make_registrar(tmp_path)
     a = await start_registry(tmp_path, reg, "a", redis_url=redis_flushed.url)
     b = await start_registry(
-        tmp_path, reg, "b", redis_url=redis_flushed.url, bootstrap=[f"127.0.0.1:{a.dht.address[1]}"]
+        tmp_path,
+        reg,
+        "b",
+        redis_url=redis_flushed.url,
+        bootstrap=[f"127.0.0.1:{dht_address(a)[1]}"],
     )
     try:
         async with (
@@ -160,7 +164,8 @@ async def test_partition_heals_to_the_earlier_registration(tmp_path: Path) -> No
             assert (
                 await sr.Resolve(handles_pb2.ResolveRequest(query="@split.ipn"))
             ).public_key == pub(late)
-            await right.dht.bootstrap([left.dht.address])
+            assert right.dht is not None
+            await right.dht.bootstrap([dht_address(left)])
             for stub in (sl, sr):
                 answer = await stub.Resolve(handles_pb2.ResolveRequest(query="@split.ipn"))
                 assert answer.public_key == pub(early)

@@ -24,10 +24,11 @@ from tests.support.handles_sdk import sdk
 from tests.support.services import make_settings
 
 Stub = handles_pb2_grpc.HandleRegistryServiceStub
+Fixture = tuple[ServiceHost, Stub, Registrar]
 
 
 @pytest.fixture
-async def registry(tmp_path: Path) -> AsyncIterator[tuple[ServiceHost, Stub, Registrar]]:
+async def registry(tmp_path: Path) -> AsyncIterator[Fixture]:
     reg = make_registrar(tmp_path)
     host = await start_registry(tmp_path, reg)
     try:
@@ -41,7 +42,7 @@ def pub(key: keys.Ed25519PrivateKey) -> bytes:
     return keys.public_key_bytes(key)
 
 
-async def test_resolve_by_public_key_lists_owned_handles(registry: tuple) -> None:
+async def test_resolve_by_public_key_lists_owned_handles(registry: Fixture) -> None:
     """A 64-hex-digit query answers the key itself and the handles it owns now."""
     _, stub, _ = registry
     alice, bob = keys.generate_private_key(), keys.generate_private_key()
@@ -62,7 +63,7 @@ async def test_resolve_by_public_key_lists_owned_handles(registry: tuple) -> Non
     assert list(answer.owned_handles) == ["@three.ipn"]
 
 
-async def test_resolve_by_alias_and_alias_is_unique(registry: tuple) -> None:
+async def test_resolve_by_alias_and_alias_is_unique(registry: Fixture) -> None:
     """An alias (validator id) resolves to its handle's key; a second handle
     cannot take a live alias; a bad alias is INVALID_ARGUMENT."""
     _, stub, _ = registry
@@ -87,7 +88,7 @@ async def test_resolve_by_alias_and_alias_is_unique(registry: tuple) -> None:
         assert info.value.code() == code
 
 
-async def test_batch_resolve_gives_each_query_its_own_status(registry: tuple) -> None:
+async def test_batch_resolve_gives_each_query_its_own_status(registry: Fixture) -> None:
     """BatchResolve answers in order with a status per query; empty or over
     100 queries is INVALID_ARGUMENT for the call."""
     _, stub, _ = registry
@@ -114,7 +115,7 @@ async def test_batch_resolve_gives_each_query_its_own_status(registry: tuple) ->
         assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
-async def test_history_pages_oldest_first(registry: tuple) -> None:
+async def test_history_pages_oldest_first(registry: Fixture) -> None:
     """GetHistory pages with next_page_token; bad tokens and sizes are
     INVALID_ARGUMENT; an unknown handle NOT_FOUND."""
     _, stub, _ = registry
@@ -155,7 +156,7 @@ async def test_history_pages_oldest_first(registry: tuple) -> None:
         assert info.value.code() == code
 
 
-async def test_registrar_info_names_the_keys_and_periods(registry: tuple) -> None:
+async def test_registrar_info_names_the_keys_and_periods(registry: Fixture) -> None:
     """GetRegistrarInfo returns the registrar key, the trusted set and the periods."""
     host, stub, reg = registry
     info = await stub.GetRegistrarInfo(handles_pb2.GetRegistrarInfoRequest())
@@ -199,7 +200,7 @@ async def test_registrar_key_is_generated_once_with_mode_0600(tmp_path: Path) ->
 
 
 async def test_handle_record_stored_around_the_registry_never_resolves(
-    registry: tuple, tmp_path: Path
+    registry: Fixture, tmp_path: Path
 ) -> None:
     """A handle record countersigned by an untrusted key, put into the DHT by
     a node that accepts it, is refused by the registry's node and never
@@ -211,6 +212,7 @@ async def test_handle_record_stored_around_the_registry_never_resolves(
     node = DhtNode(dht_config(settings, 0, None), rogue_policy)
     await node.start()
     try:
+        assert host.dht is not None
         await node.bootstrap([host.dht.address])
         mallory = keys.generate_private_key()
         forged = signing.countersign(Record.from_proto(sdk.register(mallory, "@bypass.ipn")), rogue)
