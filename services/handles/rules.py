@@ -8,6 +8,8 @@ rule was broken; nothing is changed by a refused write.
 
 from __future__ import annotations
 
+import datetime
+
 from ipndht.v1 import handles_pb2
 from services.core.errors import (
     AlreadyExists,
@@ -25,8 +27,6 @@ from services.handles.names import normalize_handle
 
 
 def _when(us: int) -> str:
-    import datetime
-
     stamp = datetime.datetime.fromtimestamp(us / 1_000_000, tz=datetime.UTC)
     return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
 
