@@ -91,3 +91,8 @@ JOIN_CALL_TIMEOUT_S = 3.0
 
 #: Peers a joining service asks discovery for.
 JOIN_BOOTSTRAP_LIMIT = 16
+
+#: ListPeers replies kept per book version: the book changes at most once
+#: per ping round, while readers (dashboards, other services) ask the same
+#: few pages many times in between; 64 distinct pages bound the memory.
+LIST_CACHE_PAGES = 64

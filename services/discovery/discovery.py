@@ -82,6 +82,11 @@ class Discovery:
     def min_peers(self) -> int:
         return self.joiner.min_peers
 
+    @property
+    def version(self) -> int:
+        """Changes whenever any peer changes (for readers' caches)."""
+        return self.book.version
+
     def live_count(self) -> int:
         """Live peers as measured by discovery's pings (for the min-peer rule)."""
         return self.book.live_count()

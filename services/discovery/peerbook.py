@@ -41,6 +41,9 @@ class PeerBook:
         self.capacity = capacity
         self.own = own
         self._peers: dict[str, Peer] = {}
+        #: Bumped on every change; readers key their caches on it.
+        self.version = 0
+        self._snapshot: tuple[int, list[Peer]] = (-1, [])
 
     def __len__(self) -> int:
         return len(self._peers)
@@ -58,16 +61,24 @@ class PeerBook:
         return min(found, key=ranking).copy()
 
     def ranked(self, sources: Iterable[Source] = (), states: Iterable[State] = ()) -> list[Peer]:
-        """Copies of the peers matching the filters, best score first."""
+        """Read-only snapshots of the peers matching the filters, best first."""
         want_sources, want_states = set(sources), set(states)
-        chosen = [
+        return [
             p
-            for p in self._peers.values()
+            for p in self._sorted()
             if (not want_sources or p.source in want_sources)
             and (not want_states or p.state in want_states)
         ]
-        chosen.sort(key=ranking)
-        return [p.copy() for p in chosen]
+
+    def _sorted(self) -> list[Peer]:
+        """Snapshots of every peer, best first, computed once per version.
+        Readers share them and must not change them (the book's own entries
+        are separate objects)."""
+        version, peers = self._snapshot
+        if version != self.version:
+            peers = sorted((p.copy() for p in self._peers.values()), key=ranking)
+            self._snapshot = (self.version, peers)
+        return peers
 
     def live(self) -> list[Peer]:
         return self.ranked(states=(State.LIVE,))
@@ -76,7 +87,7 @@ class PeerBook:
         return sum(1 for p in self._peers.values() if p.state == State.LIVE)
 
     def addresses(self) -> list[Address]:
-        return [p.address for p in sorted(self._peers.values(), key=ranking)]
+        return [p.address for p in self._sorted()]
 
     def count_by_source(self) -> dict[Source, int]:
         counts = dict.fromkeys(Source, 0)
@@ -103,6 +114,7 @@ class PeerBook:
         if held is not None:
             if node_id and held.node_id != node_id:
                 held.node_id = node_id
+                self._changed()
                 self._emit(EventKind.UPDATED, held)
             return held.copy()
         if len(self._peers) >= self.capacity and not self._make_room():
@@ -110,6 +122,7 @@ class PeerBook:
         peer = Peer(host=host, port=port, source=source, node_id=node_id, first_seen_us=now_us())
         peer.rescore()
         self._peers[key] = peer
+        self._changed()
         return peer.copy()
 
     def restore(self, peer: Peer) -> bool:
@@ -122,6 +135,7 @@ class PeerBook:
         peer.state = State.SUSPECT
         peer.rescore()
         self._peers[peer.key] = peer
+        self._changed()
         return True
 
     def record_success(self, host: str, port: int, node_id: bytes, rtt_ms: float) -> Peer | None:
@@ -137,6 +151,7 @@ class PeerBook:
         peer.last_seen_us = now_us()
         peer.rtt_ms = round(smooth_rtt(peer.rtt_ms, rtt_ms), 3)
         peer.rescore()
+        self._changed()
         if was != State.LIVE:
             self._emit(EventKind.JOINED, peer)
         elif changed_id:
@@ -152,6 +167,7 @@ class PeerBook:
         peer.total_failures += 1
         peer.state = State.DEAD if peer.failures >= self.max_failures else State.SUSPECT
         peer.rescore()
+        self._changed()
         if was == State.LIVE:
             self._emit(EventKind.LEFT, peer)
         elif was != peer.state:
@@ -163,6 +179,7 @@ class PeerBook:
         dead = [p for p in self._peers.values() if p.state == State.DEAD]
         for peer in dead:
             del self._peers[peer.key]
+            self._changed()
             self._emit(EventKind.LEFT, peer)
         return [p.copy() for p in dead]
 
@@ -172,8 +189,12 @@ class PeerBook:
             return False
         worst = max(candidates, key=ranking)
         del self._peers[worst.key]
+        self._changed()
         self._emit(EventKind.LEFT, worst)
         return True
+
+    def _changed(self) -> None:
+        self.version += 1
 
     def _emit(self, kind: EventKind, peer: Peer) -> None:
         self.hub.publish(PeerEvent(kind, peer.copy(), now_us()))

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from ipndht.v1 import common_pb2, discovery_pb2, discovery_pb2_grpc
 from services.core.errors import InvalidArgument
+from services.discovery import constants as k
 from services.discovery.discovery import Discovery
 from services.discovery.model import EventKind, Peer, Source, State
 
@@ -43,21 +44,52 @@ def _enums(values: Iterable[int], cls: type[E], field: str) -> list[E]:
 class DiscoveryServicer(discovery_pb2_grpc.DiscoveryServiceServicer):
     def __init__(self, discovery: Discovery) -> None:
         self.d = discovery
+        self._protos: dict[str, common_pb2.Peer] = {}
+        self._protos_version = -1
+        self._pages: dict[tuple[Any, ...], discovery_pb2.ListPeersResponse] = {}
+
+    def _fresh(self) -> None:
+        """Drop converted protos and pages when the book changed."""
+        if self._protos_version != self.d.version:
+            self._protos.clear()
+            self._pages.clear()
+            self._protos_version = self.d.version
+
+    def _peer(self, peer: Peer) -> common_pb2.Peer:
+        """The proto of a book snapshot, converted once per book version."""
+        self._fresh()
+        msg = self._protos.get(peer.key)
+        if msg is None:
+            msg = self._protos[peer.key] = to_proto(peer)
+        return msg
 
     async def ListPeers(
         self, request: discovery_pb2.ListPeersRequest, context: Any
     ) -> discovery_pb2.ListPeersResponse:
+        self._fresh()
+        key = (
+            tuple(request.sources),
+            tuple(request.states),
+            request.page_size,
+            request.page_token,
+        )
+        cached = self._pages.get(key)
+        if cached is not None:
+            return cached
         page = self.d.list_peers(
             _enums(request.sources, Source, "sources"),
             _enums(request.states, State, "states"),
             request.page_size,
             request.page_token,
         )
-        return discovery_pb2.ListPeersResponse(
-            peers=[to_proto(p) for p in page.peers],
+        reply = discovery_pb2.ListPeersResponse(
+            peers=[self._peer(p) for p in page.peers],
             next_page_token=page.next_token,
             total=page.total,
         )
+        if len(self._pages) < k.LIST_CACHE_PAGES:
+            self._pages[key] = reply
+        return reply
 
     async def GetPeer(
         self, request: discovery_pb2.GetPeerRequest, context: Any
