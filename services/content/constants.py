@@ -48,6 +48,13 @@ MAX_BUCKETS_PER_CALL = 256
 #: afterwards it is read from the DHT again, which also repairs a mirror that
 #: missed a write while Redis was down.
 BUCKET_MARKER_TTL_S = 600.0
+#: A bucket read from the DHT is reused for this long by the same service
+#: (dropped at once when this service adds to it): a client paging through
+#: a large bucket without Redis costs one DHT read, not one per page, while
+#: entries from other services show up at most two seconds late.
+BUCKET_MEMO_US = 2_000_000
+#: Buckets remembered that way; each is at most one bucket's entries.
+BUCKET_MEMO_MAX = 64
 #: Entries fetched from the Redis sorted set per round trip (a page needs
 #: at most MAX_LIMIT plus the entries sharing the cursor's microsecond).
 ZSET_BATCH = 512

@@ -21,7 +21,13 @@ from prometheus_client import Counter
 
 from ipndht.v1 import content_pb2
 from services.content import hashtimer
-from services.content.constants import BUCKET_MARKER_TTL_S, MAX_BUCKETS_PER_CALL, ZSET_BATCH
+from services.content.constants import (
+    BUCKET_MARKER_TTL_S,
+    BUCKET_MEMO_MAX,
+    BUCKET_MEMO_US,
+    MAX_BUCKETS_PER_CALL,
+    ZSET_BATCH,
+)
 from services.content.index_log import IndexReader, IndexWriter
 from services.content.index_records import parse_entry
 from services.core.cache import Cache
@@ -77,6 +83,9 @@ class Timeline:
         self.retention_us = retention_s * 1_000_000
         self._clock = clock
         self._mirror_broken_until = 0
+        # Buckets just read from the DHT: paging through one large bucket
+        # without Redis then reads it once, not once per page.
+        self._memo: dict[int, tuple[int, list[content_pb2.ContentEntry]]] = {}
 
     def bucket_of(self, time_us: int) -> int:
         return time_us - time_us % self.bucket_us
@@ -86,6 +95,7 @@ class Timeline:
         t = entry.hash_timer.time_us
         bucket = self.bucket_of(t)
         raw = entry.SerializeToString(deterministic=True)
+        self._memo.pop(bucket, None)
         holders = await self._writer.append(
             str(bucket), raw, bucket + self.bucket_us + self.retention_us
         )
@@ -157,12 +167,24 @@ class Timeline:
         return kept
 
     async def _from_dht(self, bucket: int) -> list[content_pb2.ContentEntry]:
-        entries: list[content_pb2.ContentEntry] = []
-        for raw in await self._reader.read(str(bucket)):
-            try:
-                entries.append(parse_entry(raw))
-            except InvalidArgument:
-                continue
+        """The bucket's entries from the DHT (or the memo of a read just made),
+        copied into the Redis mirror, which is then marked complete."""
+        now = self._clock()
+        memo = self._memo.get(bucket)
+        if memo is not None and memo[0] > now:
+            entries = memo[1]
+        else:
+            entries = []
+            for raw in await self._reader.read(str(bucket)):
+                try:
+                    entries.append(parse_entry(raw))
+                except InvalidArgument:
+                    continue
+            if len(self._memo) >= BUCKET_MEMO_MAX:
+                self._memo = {b: m for b, m in self._memo.items() if m[0] > now}
+                if len(self._memo) >= BUCKET_MEMO_MAX:
+                    self._memo.clear()
+            self._memo[bucket] = (now + BUCKET_MEMO_US, entries)
         members = {member_of(e): float(e.hash_timer.time_us) for e in entries}
         if await self._cache.zadd(ZSET_KIND, ZSET_KEY, members):
             await self._cache.set(MARKER_KIND, str(bucket), b"1", BUCKET_MARKER_TTL_S)

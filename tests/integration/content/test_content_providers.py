@@ -150,7 +150,7 @@ async def test_forged_record_planted_in_redis_is_not_served(
     content = blake(b"e")
     good = Record.from_proto(sdk.provider_record(key, content))
     forged = Record.from_proto(sdk.provider_record(keys.generate_private_key(), content))
-    forged = Record(**{**{f: getattr(forged, f) for f in forged.__slots__}, "signature": bytes(64)})  # type: ignore[arg-type]
+    forged = Record(**{**{f: getattr(forged, f) for f in forged.__slots__}, "signature": bytes(64)})
     client = aioredis.Redis.from_url(redis_flushed.url)
     try:
         async with content_stub(service) as stub:
@@ -231,6 +231,6 @@ async def test_sdk_hashes_files_in_a_streaming_way(tmp_path: Path, service: Serv
         ):
             request = sdk.provide_file(key, path, ["tcp://h:1"], algorithm=algorithm)
             await stub.Provide(request)
-            content = common_pb2.ContentHash(algorithm=algorithm, digest=digest)  # type: ignore[arg-type]
+            content = common_pb2.ContentHash(algorithm=algorithm, digest=digest)
             found = await find(stub, content)
             assert found[0].provider.size_bytes == len(data)
