@@ -37,7 +37,7 @@ class PeerBook:
         own: Address | None = None,
     ) -> None:
         self.max_failures = max_failures
-        self.hub = hub or EventHub()
+        self.hub = hub if hub is not None else EventHub()
         self.capacity = capacity
         self.own = own
         self._peers: dict[str, Peer] = {}
