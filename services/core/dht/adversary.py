@@ -8,7 +8,8 @@ their tables and ask it for values), accepts every STORE unchecked, and:
   (made by the ``forge`` callable: higher seq, bad signature) and pushes
   that forgery to the nodes closest to the key;
 - ``stale``: keeps the first version it saw of each key, serves it forever
-  and pushes it to the nodes closest to the key when newer ones arrive;
+  and, once a newer version arrives, replays the old one to the nodes
+  closest to the key;
 - ``oversize``: answers find_value with a datagram far over 8 KB.
 """
 
@@ -59,8 +60,10 @@ class MaliciousProtocol(DhtProtocol):
         fresh = key not in self.first_seen
         self.first_seen.setdefault(key, value)
         self.latest[key] = value
-        if self.kind in ("forge", "stale") and (fresh or self.kind == "stale"):
-            self.spawn(self._spread(key))
+        if (self.kind == "forge" and fresh) or (
+            self.kind == "stale" and value != self.first_seen[key]
+        ):
+            self.spawn(self._spread(key))  # forge at once; replay once superseded
         return True
 
     def rpc_find_value(self, sender: Any, nodeid: object, key: object) -> Any:

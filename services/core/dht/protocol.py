@@ -102,6 +102,7 @@ class DhtProtocol(KademliaProtocol):  # type: ignore[misc]
         self.counters = counters
         self._on_new_node = on_new_node
         self._wait_timeout = config.rpc_timeout_s
+        self._ksize = ksize
         self._outstanding: dict[bytes, _Pending] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closed = False
@@ -345,6 +346,28 @@ class DhtProtocol(KademliaProtocol):  # type: ignore[misc]
             self.counters.invalid_values_seen += 1
             return None
 
+    def responsible_for(self, key: bytes) -> bool:
+        """True unless k known nodes are all closer to ``key`` than this node.
+
+        STOREs are accepted only for keys this node should hold by its own
+        view of the key's neighbourhood (which Kademlia keeps accurate near
+        the node). A peer with a poor or hostile view cannot park records,
+        e.g. replays of superseded versions, on nodes far from the key.
+        """
+        keynode = Node(key)
+        mine = self.source_node.distance_to(keynode)
+        known = self.router.find_neighbors(keynode, k=self._ksize)
+        closer = sum(1 for n in known if n.distance_to(keynode) < mine)
+        return closer < self._ksize
+
+    def _may_hold(self, info: RecordInfo) -> bool:
+        """Holders of a key always take newer versions; others only when responsible."""
+        if info.multi:
+            held = bool(self.storage.get_providers(info.dht_key, 1))
+        else:
+            held = self.storage.get_info(info.dht_key) is not None
+        return held or self.responsible_for(info.dht_key)
+
     def rpc_ping(self, sender: Address, nodeid: object) -> Any:
         if not self._welcome(sender, nodeid):
             return refusal(REFUSED_INVALID)
@@ -354,7 +377,7 @@ class DhtProtocol(KademliaProtocol):  # type: ignore[misc]
         if not self._welcome(sender, nodeid):
             return False
         info = self._checked(key, value)
-        if info is None or info.multi:
+        if info is None or info.multi or not self._may_hold(info):
             self.counters.stores_refused += 1
             return False
         try:
@@ -369,7 +392,7 @@ class DhtProtocol(KademliaProtocol):  # type: ignore[misc]
         if not self._welcome(sender, nodeid):
             return False
         info = self._checked(key, value)
-        if info is None or not info.multi:
+        if info is None or not info.multi or not self._may_hold(info):
             self.counters.stores_refused += 1
             return False
         try:

@@ -104,8 +104,8 @@ class Swarm:
         return victims
 
     async def restart(self, node: DhtNode) -> DhtNode:
-        """A new node with ``node``'s id, store and state, on a new port."""
-        config = dataclasses.replace(node.config, node_id=node.node_id, port=0)
+        """A new node with ``node``'s id, address, store and state."""
+        config = dataclasses.replace(node.config, node_id=node.node_id, port=node.address[1])
         fresh = DhtNode(config, self.policy)
         self.nodes.append(fresh)
         await fresh.start()
