@@ -8,6 +8,7 @@ import ipaddress
 import socket
 from pathlib import Path
 
+from services.content import index_records
 from services.core import errors
 from services.core.dht.config import DhtConfig
 from services.core.dht.node import DhtNode
@@ -50,7 +51,12 @@ def trusted_registrars(settings: Settings) -> list[bytes]:
 
 
 def build_policy(settings: Settings) -> SignedRecordPolicy:
-    """The signed-record policy with the trusted registrar set of the settings."""
+    """The signed-record policy with the trusted registrar set of the settings.
+
+    Every process's node must accept every namespace of the system, so the
+    index namespaces of content routing are registered here too.
+    """
+    index_records.register()
     return SignedRecordPolicy(trusted_registrars(settings), handle_name_check=_handle_name_check)
 
 

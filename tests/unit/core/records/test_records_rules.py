@@ -560,24 +560,24 @@ def _latest_wins(a: Ranked, b: Ranked) -> bool:
 def test_a_registered_namespace_brings_its_validator_cap_ttl_and_tie_break(k, make, now_us):
     registry = DEFAULT_REGISTRY.copy()
     spec = NamespaceSpec(
-        "timeline", _timeline_validator, DAY_US, multi=True, set_cap=5, tie_break=_latest_wins
+        "sample", _timeline_validator, DAY_US, multi=True, set_cap=5, tie_break=_latest_wins
     )
     registry.register(spec)
     policy = SignedRecordPolicy([], registry=registry)
-    good = make.sign(k.provider, "timeline", b"t:1", b"")
+    good = make.sign(k.provider, "sample", b"t:1", b"")
     assert check(policy, good, now_us).multi
-    refused(policy, make.sign(k.provider, "timeline", b"x", b""), now_us, "key_format")
-    assert policy.set_cap("timeline") == 5
-    assert policy.better(_info(1, 6, b"\x09", "timeline"), _info(1, 5, b"\x00", "timeline"))
-    assert "timeline" not in DEFAULT_REGISTRY.names()
+    refused(policy, make.sign(k.provider, "sample", b"x", b""), now_us, "key_format")
+    assert policy.set_cap("sample") == 5
+    assert policy.better(_info(1, 6, b"\x09", "sample"), _info(1, 5, b"\x00", "sample"))
+    assert "sample" not in DEFAULT_REGISTRY.names()
 
 
 def test_a_policy_sees_namespaces_registered_after_it_was_built(k, make, now_us) -> None:
     registry = DEFAULT_REGISTRY.copy()
     policy = SignedRecordPolicy([], registry=registry)
-    record = make.sign(k.provider, "timeline", b"t:1", b"")
+    record = make.sign(k.provider, "sample", b"t:1", b"")
     refused(policy, record, now_us, "unknown_namespace")
-    registry.register(NamespaceSpec("timeline", _timeline_validator, DAY_US))
+    registry.register(NamespaceSpec("sample", _timeline_validator, DAY_US))
     check(policy, record, now_us)
 
 
