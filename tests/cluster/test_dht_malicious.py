@@ -87,11 +87,21 @@ class SignedKit:
         return dataclasses.replace(record, seq=record.seq + 100, value=value).encode()
 
 
-@pytest.mark.parametrize("kit_class", [JsonKit, SignedKit], ids=["json-policy", "signed-policy"])
+@pytest.mark.parametrize(
+    ("kit_class", "honest_n", "malicious_n"),
+    [
+        pytest.param(JsonKit, 80, 20, id="json-policy-100"),
+        pytest.param(SignedKit, 80, 20, id="signed-policy-100"),
+        pytest.param(
+            SignedKit, 160, 40, id="signed-policy-200", marks=[pytest.mark.faults, pytest.mark.slow]
+        ),
+    ],
+)
 async def test_20_percent_malicious_nodes_cannot_plant_forged_or_stale_records(
-    kit_class: type[JsonKit] | type[SignedKit],
+    kit_class: type[JsonKit] | type[SignedKit], honest_n: int, malicious_n: int
 ) -> None:
-    """80 honest + 20 malicious nodes; 60 keys each put at seq 1 then seq 2.
+    """80 honest + 20 malicious nodes (160 + 40 in the fault suite); 60 keys each
+    put at seq 1 then seq 2.
     Every honest get returns seq 2 (never a forgery or seq 1), no honest store
     holds a forgery, and no holder of seq 2 is turned back to seq 1."""
     kit = kit_class()
@@ -99,9 +109,9 @@ async def test_20_percent_malicious_nodes_cannot_plant_forged_or_stale_records(
     sw = Swarm(kit.policy, template=CONFIG, seed=21)
     kinds = itertools.cycle(["forge", "stale", "oversize", "forge", "stale"])
     try:
-        await sw.start(80)
+        await sw.start(honest_n)
         malicious = await sw.add(
-            20,
+            malicious_n,
             factory=lambda cfg: MaliciousNode(cfg, kit.policy, kind=next(kinds), forge=kit.forge),
         )
         honest = [n for n in sw.nodes if not isinstance(n, MaliciousNode)]

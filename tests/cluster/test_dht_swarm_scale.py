@@ -106,3 +106,19 @@ async def test_kill_and_restart_keeps_records_served(
             assert await rng.choice(restarted).get(key) == raw
     finally:
         await sw.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.faults
+async def test_500_nodes_with_30_percent_killed_still_serve_gets(signer: JsonSigner) -> None:
+    """500 nodes, 300 records; after 30% die >= 99.5% of gets succeed, p99 < 1.5 s."""
+    sw = Swarm(JsonRecordPolicy([signer]), template=CONFIG, seed=13)
+    try:
+        await sw.start(500)
+        records = await _put_all(sw, signer, 300)
+        await sw.kill(0.3)
+        ok, latencies = await _get_all(sw, records)
+        assert ok >= 299
+        assert _p99(latencies) < 1.5
+    finally:
+        await sw.stop()

@@ -67,6 +67,11 @@ HANDOFF_QUEUE_MAX = 256
 #: (notes, behaviour 8: pushing ~1,000 keys at once took over 130 s).
 HANDOFF_BATCH = 16
 
+#: Newcomers seen within this window share one hand-off pass over the held
+#: keys: a lookup discovers many nodes at once, and a pass per node cost a
+#: routing-table walk per key per node.
+HANDOFF_DEBOUNCE_S = 0.2
+
 #: Keys examined between two yields to the event loop while deciding
 #: hand-offs, so a store of many keys never blocks the loop for long.
 HANDOFF_SCAN_CHUNK = 64

@@ -9,7 +9,8 @@ value at once (a joining node was flooded with hundreds of STOREs). Here:
   the newcomer is among the k closest known nodes to the key and this node
   is closer to the key than any other known node (so exactly one current
   holder hands each record off);
-- newcomers wait in a bounded queue; records go out in small batches at
+- newcomers wait in a bounded queue and are served together, one pass over
+  the held keys per burst of newcomers; records go out in small batches at
   most ``handoff_rate_per_s`` per second, and the key scan yields to the
   event loop regularly.
 """
@@ -21,28 +22,42 @@ from collections import OrderedDict
 
 from kademlia.node import Node
 
-from services.core.dht.constants import HANDOFF_BATCH, HANDOFF_QUEUE_MAX, HANDOFF_SCAN_CHUNK
+from services.core.dht.constants import (
+    HANDOFF_BATCH,
+    HANDOFF_DEBOUNCE_S,
+    HANDOFF_QUEUE_MAX,
+    HANDOFF_SCAN_CHUNK,
+)
 from services.core.dht.protocol import DhtProtocol
 from services.core.records.policy import RecordInfo
 
 
-def should_hand_off(protocol: DhtProtocol, newcomer: Node, key: bytes, ksize: int) -> bool:
-    """True when this node should send its records of ``key`` to ``newcomer``."""
+def hand_off_targets(
+    protocol: DhtProtocol, newcomers: list[Node], key: bytes, ksize: int
+) -> list[Node]:
+    """Newcomers that should get this node's records of ``key``: this node is
+    closer to the key than any other known node, and the newcomer is among the
+    k closest. One routing-table walk serves every newcomer of a pass."""
     keynode = Node(key)
-    others = [
-        n for n in protocol.router.find_neighbors(keynode, k=ksize + 1) if n.id != newcomer.id
-    ][:ksize]
-    if not others:
-        return True
-    new_close = len(others) < ksize or newcomer.distance_to(keynode) < others[-1].distance_to(
-        keynode
-    )
-    this_closest = protocol.source_node.distance_to(keynode) < others[0].distance_to(keynode)
-    return bool(new_close and this_closest)
+    fresh = {n.id for n in newcomers}
+    known = protocol.router.find_neighbors(keynode, k=ksize + len(fresh))
+    others = [n for n in known if n.id not in fresh][:ksize]
+    mine = protocol.source_node.distance_to(keynode)
+    if others and mine >= others[0].distance_to(keynode):
+        return []
+    if len(others) < ksize:
+        return list(newcomers)
+    bound = others[-1].distance_to(keynode)
+    return [n for n in newcomers if n.distance_to(keynode) < bound]
 
 
 class HandOff:
-    """Queue of newcomers and the worker that feeds them their records."""
+    """Queue of newcomers and the worker that feeds them their records.
+
+    Newcomers seen within ``HANDOFF_DEBOUNCE_S`` of each other are served in
+    one pass over the held keys, so a burst of discoveries (a lookup learns
+    many nodes at once) costs one pass, not one per node.
+    """
 
     def __init__(self, protocol: DhtProtocol, ksize: int, rate_per_s: float) -> None:
         self._protocol = protocol
@@ -67,34 +82,39 @@ class HandOff:
         """Serve the queue until cancelled."""
         while True:
             await self._wake.wait()
+            await asyncio.sleep(HANDOFF_DEBOUNCE_S)
             self._wake.clear()
-            while self._queue:
-                _, node = self._queue.popitem(last=False)
-                await self._serve(node)
+            newcomers = list(self._queue.values())
+            self._queue.clear()
+            await self._serve(newcomers)
 
-    async def _serve(self, node: Node) -> None:
+    async def _serve(self, newcomers: list[Node]) -> None:
         store = self._protocol.storage
-        batch: list[RecordInfo] = []
+        router = self._protocol.router
+        newcomers = [n for n in newcomers if router.contains(n.id)]
+        if not newcomers or not len(store):
+            return
+        batch: list[tuple[Node, RecordInfo]] = []
         for i, key in enumerate(store.keys()):
             if i and i % HANDOFF_SCAN_CHUNK == 0:
                 await asyncio.sleep(0)
-            if not self._protocol.router.contains(node.id):
-                return  # the newcomer left the table meanwhile
-            if should_hand_off(self._protocol, node, key, self._ksize):
-                batch.extend(store.records_for(key))
+            targets = hand_off_targets(self._protocol, newcomers, key, self._ksize)
+            if targets:
+                records = store.records_for(key)
+                batch.extend((node, info) for node in targets for info in records)
             if len(batch) >= HANDOFF_BATCH:
-                await self._send(node, batch)
+                await self._send(batch)
                 batch = []
         if batch:
-            await self._send(node, batch)
+            await self._send(batch)
 
-    async def _send(self, node: Node, batch: list[RecordInfo]) -> None:
+    async def _send(self, batch: list[tuple[Node, RecordInfo]]) -> None:
         protocol = self._protocol
         sends = [
             protocol.call_add_provider(node, info.dht_key, info.raw)
             if info.multi
             else protocol.call_store(node, info.dht_key, info.raw)
-            for info in batch
+            for node, info in batch
         ]
         await asyncio.gather(*sends)
         protocol.counters.handoffs_sent += len(batch)

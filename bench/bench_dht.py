@@ -1,0 +1,283 @@
+"""DHT benchmark: the bare kademlia package and DhtNode side by side.
+
+For each N in (50, 200, 500) both run in this process on 127.0.0.1 (one
+after the other, never at once): N nodes bootstrapped, 200 puts and 200
+gets from random nodes; at N=200 also 30% of the nodes killed and 200 gets
+again. Both use the same 1 s RPC timeout (the package's default is 5 s) and
+the same record bytes. DhtNode reads gather quorum=3 valid answers (the
+default); the package stops at the first round that returns any value, and
+its store/ping storm copies values onto most nodes, so many of its reads are
+local. RSS per node is measured in a fresh subprocess. Results go to
+bench/results.json.
+
+    .venv/bin/python -m bench.bench_dht [--sizes 50,200,500] [--ops 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import functools
+import gc
+import logging
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import structlog
+from kademlia.network import Server
+
+from bench.results import record
+from services.core.dht.config import DhtConfig
+from services.core.dht.jsonrecords import JsonRecordPolicy, JsonSigner, json_dht_key
+from services.core.dht.swarm import Swarm
+
+RPC_TIMEOUT_S = 1.0
+CHURN = 0.3
+CHURN_CONCURRENCY = 8
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        pages = int(fh.read().split()[1])
+    return pages * resource.getpagesize() / 2**20
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
+
+
+class BareSwarm:
+    """N bare ``kademlia.network.Server`` nodes."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.nodes: list[Server] = []
+        self.dead: set[int] = set()
+
+    async def start(self, n: int, batch: int = 25) -> None:
+        while len(self.nodes) < n:
+            group = []
+            for _ in range(min(batch, n - len(self.nodes))):
+                server = Server()
+                await server.listen(0, interface="127.0.0.1")
+                server.protocol._wait_timeout = RPC_TIMEOUT_S
+                group.append(server)
+            known = self.nodes or group[:1]
+            self.nodes.extend(group)
+
+            await asyncio.gather(*(self._join(s, known) for s in group))
+
+    async def _join(self, server: Server, known: list[Server]) -> None:
+        peers = [p for p in known if p is not server]
+        if peers:
+            chosen = self.rng.sample(peers, min(3, len(peers)))
+            await server.bootstrap([addr(p) for p in chosen])
+
+    def alive(self) -> list[Server]:
+        return [n for i, n in enumerate(self.nodes) if i not in self.dead]
+
+    def kill(self, fraction: float) -> None:
+        alive = [i for i in range(len(self.nodes)) if i not in self.dead]
+        for i in self.rng.sample(alive, int(len(alive) * fraction)):
+            self.nodes[i].stop()
+            self.dead.add(i)
+
+    def stop(self) -> None:
+        for i, node in enumerate(self.nodes):
+            if i not in self.dead:
+                node.stop()
+
+
+def addr(server: Server) -> tuple[str, int]:
+    sock = server.transport.get_extra_info("sockname")
+    return (sock[0], sock[1])
+
+
+async def timed(fn: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
+    t0 = time.perf_counter()
+    result = await fn()
+    return time.perf_counter() - t0, result
+
+
+async def run_gets(
+    items: list[tuple[Any, bytes]],
+    get: Callable[[Any], Awaitable[Any]],
+    concurrency: int,
+) -> tuple[float, list[float]]:
+    """Success ratio and latencies of one get per item, ``concurrency`` at a time."""
+    sem = asyncio.Semaphore(concurrency)
+    latencies: list[float] = []
+    ok = 0
+
+    async def one(key: Any, want: bytes) -> None:
+        nonlocal ok
+        async with sem:
+            dt, got = await timed(lambda: get(key))
+        latencies.append(dt)
+        ok += got == want
+
+    await asyncio.gather(*(one(k, v) for k, v in items))
+    return ok / len(items), latencies
+
+
+async def bench_bare(n: int, ops: int, churn: bool, signer: JsonSigner) -> dict[str, float]:
+    rng = random.Random(n)
+    swarm = BareSwarm(rng)
+    out: dict[str, float] = {}
+    try:
+        await swarm.start(n)
+        items = []
+        puts = []
+        for i in range(ops):
+            raw = signer.make("handle", f"bench-{n}-{i}", "v" * 64, 1)
+            name = f"bench-{n}-{i}"
+            node = rng.choice(swarm.alive())
+            dt, _ = await timed(functools.partial(node.set, name, raw))
+            puts.append(dt)
+            items.append((name, raw))
+        _, gets = await run_gets(items, lambda k: rng.choice(swarm.alive()).get(k), 1)
+        out["put_p50"] = statistics.median(puts)
+        out["get_p50"] = statistics.median(gets)
+        if churn:
+            swarm.kill(CHURN)
+            success, lat = await run_gets(
+                items, lambda k: rng.choice(swarm.alive()).get(k), CHURN_CONCURRENCY
+            )
+            out["churn_success"] = success
+            out["churn_p99"] = pct(lat, 0.99)
+    finally:
+        swarm.stop()
+        await asyncio.sleep(0.5)
+    return out
+
+
+async def bench_node(n: int, ops: int, churn: bool, signer: JsonSigner) -> dict[str, float]:
+    policy = JsonRecordPolicy([signer])
+    swarm = Swarm(policy, template=DhtConfig(rpc_timeout_s=RPC_TIMEOUT_S), seed=n)
+    out: dict[str, float] = {}
+    rng = random.Random(n)
+    try:
+        await swarm.start(n)
+        items = []
+        puts = []
+        for i in range(ops):
+            raw = signer.make("handle", f"bench-{n}-{i}", "v" * 64, 1)
+            node = swarm.random_node()
+            dt, _ = await timed(functools.partial(node.put, raw))
+            puts.append(dt)
+            items.append((json_dht_key("handle", f"bench-{n}-{i}"), raw))
+        _, gets = await run_gets(items, lambda k: swarm.random_node().get(k), 1)
+        out["put_p50"] = statistics.median(puts)
+        out["get_p50"] = statistics.median(gets)
+        if churn:
+            await swarm.kill(CHURN)
+            success, lat = await run_gets(
+                items, lambda k: rng.choice(swarm.alive).get(k), CHURN_CONCURRENCY
+            )
+            out["churn_success"] = success
+            out["churn_p99"] = pct(lat, 0.99)
+    finally:
+        await swarm.stop()
+    return out
+
+
+async def rss_only(n: int) -> float:
+    """RSS growth per node of ``n`` started DhtNodes, in a fresh process."""
+    swarm = Swarm(JsonRecordPolicy([JsonSigner()]), template=DhtConfig(rpc_timeout_s=1.0))
+    gc.collect()
+    before = rss_mb()
+    try:
+        await swarm.start(n)
+        await asyncio.sleep(1.0)
+        gc.collect()
+        return (rss_mb() - before) / n
+    finally:
+        await swarm.stop()
+
+
+def rss_in_subprocess(n: int) -> float:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.bench_dht", "--rss-only", str(n)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+async def main(sizes: list[int], ops: int) -> None:
+    signer = JsonSigner()
+    for n in sizes:
+        churn = n == 200
+        t0 = time.perf_counter()
+        bare = await bench_bare(n, ops, churn, signer)
+        ours = await bench_node(n, ops, churn, signer)
+        config = {
+            "nodes": n,
+            "ops": ops,
+            "rpc_timeout_s": RPC_TIMEOUT_S,
+            "bare_ms": {
+                k: round(v * 1000, 3) for k, v in bare.items() if k.endswith(("p50", "p99"))
+            },
+            "dhtnode_ms": {
+                k: round(v * 1000, 3) for k, v in ours.items() if k.endswith(("p50", "p99"))
+            },
+        }
+        for what in ("get", "put"):
+            ratio = ours[f"{what}_p50"] / bare[f"{what}_p50"]
+            record(f"dht_{what}_p50_ratio_n{n}", ratio, "x", floor=1.0, ratio=ratio, config=config)
+        if churn:
+            churn_cfg = {**config, "killed": CHURN, "concurrency": CHURN_CONCURRENCY}
+            record(
+                f"dht_churn_get_success_n{n}",
+                ours["churn_success"],
+                "ratio",
+                floor=bare["churn_success"],
+                ratio=ours["churn_success"] / max(bare["churn_success"], 1e-9),
+                config=churn_cfg,
+            )
+            p99_ms = ours["churn_p99"] * 1000
+            floor_ms = bare["churn_p99"] * 1000
+            record(
+                f"dht_churn_get_p99_ms_n{n}",
+                p99_ms,
+                "ms",
+                floor=floor_ms,
+                ratio=p99_ms / floor_ms,
+                config=churn_cfg,
+            )
+        if n == max(sizes):
+            record(
+                f"dht_rss_mb_per_node_n{n}",
+                rss_in_subprocess(n),
+                "MB",
+                floor=None,
+                ratio=None,
+                config={"nodes": n},
+            )
+        logging.getLogger(__name__).info("n=%d done in %.1fs", n, time.perf_counter() - t0)
+
+
+def cli() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="50,200,500")
+    parser.add_argument("--ops", type=int, default=200)
+    parser.add_argument("--rss-only", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    logging.basicConfig(level=logging.CRITICAL)
+    if args.rss_only:
+        print(f"{asyncio.run(rss_only(args.rss_only)):.6f}")
+        return
+    asyncio.run(main([int(s) for s in args.sizes.split(",")], args.ops))
+
+
+if __name__ == "__main__":
+    cli()
