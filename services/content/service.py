@@ -20,6 +20,7 @@ from services.content.resources import Resources
 from services.content.timeline import Timeline
 from services.core.errors import InvalidArgument
 from services.core.host import ServiceHost
+from services.discovery.join import join_via_discovery
 
 
 def _limit(value: int, default: int) -> int:
@@ -142,6 +143,7 @@ async def build(host: ServiceHost) -> None:
         raise RuntimeError("the content service needs a started DHT node")
     domain = make_domain(host.dht, host.cache, host.settings, host.data_dir)
     host.spawn(domain.republisher.run(), "content-republish")
+    host.spawn(join_via_discovery(host), "join-via-discovery")
     host.on_stop(domain.close)
     content_pb2_grpc.add_ContentRoutingServiceServicer_to_server(
         ContentRoutingServicer(host, domain.providers, domain.timeline, domain.resources),

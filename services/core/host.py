@@ -24,7 +24,7 @@ from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 
 from services.core import constants as c
-from services.core import metrics, nodes
+from services.core import errors, metrics, nodes
 from services.core.cache import Cache, NullCache, open_cache
 from services.core.dht.node import DhtNode
 from services.core.interceptors import ServerInterceptor
@@ -76,6 +76,9 @@ class ServiceHost:
             maximum_concurrent_rpcs=settings.max_concurrent_rpcs,
         )
         self.dht: DhtNode | None = None
+        #: Live-peer count used by the minimum-peer rule; discovery installs
+        #: its ping-measured count, other services count routing-table entries.
+        self.live_peers_fn: Callable[[], int] | None = None
         self.grpc_port = 0
         self.metrics_port = 0
         self.started_at = time.monotonic()
@@ -133,13 +136,20 @@ class ServiceHost:
 
     # -- life cycle ---------------------------------------------------------------
 
+    def live_peers(self) -> int:
+        """Live DHT peers now."""
+        if self.live_peers_fn is not None:
+            return self.live_peers_fn()
+        return 0 if self.dht is None else nodes.live_peers(self.dht)
+
     def check_writable(self) -> None:
         """Raise NotEnoughPeers (UNAVAILABLE) while below the minimum-peer rule."""
-        nodes.check_writable(self.dht, self.settings.min_peers)
+        have = self.live_peers()
+        if have < self.settings.min_peers:
+            raise errors.NotEnoughPeers(have=have, need=self.settings.min_peers)
 
     def min_peers_met(self) -> bool:
-        have = 0 if self.dht is None else nodes.live_peers(self.dht)
-        return have >= self.settings.min_peers
+        return self.live_peers() >= self.settings.min_peers
 
     async def _watch_peers(self) -> None:
         """Health follows the minimum-peer rule, lifting by itself when peers
@@ -151,9 +161,7 @@ class ServiceHost:
             wanted = self._built and self.min_peers_met()
             if wanted != self._serving:
                 await self.set_serving(wanted)
-            short = self.dht is not None and nodes.live_peers(self.dht) < max(
-                1, self.settings.min_peers
-            )
+            short = self.dht is not None and self.live_peers() < max(1, self.settings.min_peers)
             now = time.monotonic()
             if short and self.settings.bootstrap and now >= retry_at:
                 await self._bootstrap_from_settings()

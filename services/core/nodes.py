@@ -114,10 +114,3 @@ async def resolve_peers(entries: list[str]) -> list[tuple[str, int]]:
 def live_peers(node: DhtNode) -> int:
     """Peers in the node's routing table (the package drops ones that stop answering)."""
     return len(node.neighbours())
-
-
-def check_writable(node: DhtNode | None, min_peers: int) -> None:
-    """Raise NotEnoughPeers while the node has fewer live peers than ``min_peers``."""
-    have = 0 if node is None else live_peers(node)
-    if have < min_peers:
-        raise errors.NotEnoughPeers(have=have, need=min_peers)

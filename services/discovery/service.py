@@ -52,6 +52,7 @@ async def install(host: ServiceHost) -> Discovery:
     """Add the discovery servicer; join, ping and flush in the background.
     Returns the Discovery (tests and the host's min-peer gate read it)."""
     discovery = make_discovery(host)
+    host.live_peers_fn = discovery.live_count
     discovery_pb2_grpc.add_DiscoveryServiceServicer_to_server(
         DiscoveryServicer(discovery), host.server
     )

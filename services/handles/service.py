@@ -18,6 +18,7 @@ from services.core.errors import InvalidArgument, IpndhtError
 from services.core.host import ServiceHost
 from services.core.interceptors import status_for
 from services.core.records.model import Record
+from services.discovery.join import join_via_discovery
 from services.handles import constants as c
 from services.handles import registrar
 from services.handles.hotcache import HotCache, Invalidations
@@ -172,6 +173,7 @@ async def build(host: ServiceHost) -> None:
         registration_period_s=settings.handle_period_s,
         grace_period_s=settings.handle_grace_s,
     )
+    host.spawn(join_via_discovery(host), "join-via-discovery")
     handles_pb2_grpc.add_HandleRegistryServiceServicer_to_server(
         HandleRegistryServicer(registry, Resolver(lookup, hot), lambda: info), host.server
     )
