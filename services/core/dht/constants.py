@@ -62,15 +62,23 @@ BUCKET_PING_COOLDOWN_S = 5.0
 #: oldest is dropped (a joining swarm would otherwise queue every node).
 HANDOFF_QUEUE_MAX = 256
 
-#: Records handed off per batch and the pause between batches, so a node
-#: joining a swarm holding many keys gets them in a bounded trickle
-#: (notes, behaviour 8: pushing ~1,000 keys at once took over 130 s).
-HANDOFF_BATCH = 16
+#: Records handed off per batch (sent concurrently) and the pause between
+#: batches, so a node joining a swarm holding many keys gets them in a
+#: bounded trickle (notes, behaviour 8: pushing ~1,000 keys at once took over
+#: 130 s). Small because every holder near the newcomer hands off at the same
+#: time: 20 holders x 4 = 80 datagrams in flight stays well inside a default
+#: 208 KiB socket receive buffer, where 20 x 16 overflowed it on loopback.
+HANDOFF_BATCH = 4
 
 #: Newcomers seen within this window share one hand-off pass over the held
 #: keys: a lookup discovers many nodes at once, and a pass per node cost a
 #: routing-table walk per key per node.
 HANDOFF_DEBOUNCE_S = 0.2
+
+#: Socket receive buffer asked for (the kernel caps it at net.core.rmem_max):
+#: bursts of replies to alpha-parallel lookups and hand-offs must not be
+#: dropped by the kernel while the event loop is busy.
+SOCKET_RCVBUF_BYTES = 4 * 1024 * 1024
 
 #: Keys examined between two yields to the event loop while deciding
 #: hand-offs, so a store of many keys never blocks the loop for long.

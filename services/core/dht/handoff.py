@@ -18,6 +18,7 @@ value at once (a joining node was flooded with hundreds of STOREs). Here:
 from __future__ import annotations
 
 import asyncio
+import random
 from collections import OrderedDict
 
 from kademlia.node import Node
@@ -37,18 +38,17 @@ def hand_off_targets(
 ) -> list[Node]:
     """Newcomers that should get this node's records of ``key``: this node is
     closer to the key than any other known node, and the newcomer is among the
-    k closest. One routing-table walk serves every newcomer of a pass."""
+    k closest known nodes (newcomers included). One routing-table walk serves
+    every newcomer of a pass."""
     keynode = Node(key)
     fresh = {n.id for n in newcomers}
     known = protocol.router.find_neighbors(keynode, k=ksize + len(fresh))
-    others = [n for n in known if n.id not in fresh][:ksize]
+    others = [n for n in known if n.id not in fresh]
     mine = protocol.source_node.distance_to(keynode)
     if others and mine >= others[0].distance_to(keynode):
         return []
-    if len(others) < ksize:
-        return list(newcomers)
-    bound = others[-1].distance_to(keynode)
-    return [n for n in newcomers if n.distance_to(keynode) < bound]
+    ranked = sorted([*others[:ksize], *newcomers], key=lambda n: n.distance_to(keynode))
+    return [n for n in ranked[:ksize] if n.id in fresh]
 
 
 class HandOff:
@@ -82,7 +82,8 @@ class HandOff:
         """Serve the queue until cancelled."""
         while True:
             await self._wake.wait()
-            await asyncio.sleep(HANDOFF_DEBOUNCE_S)
+            # Jitter de-synchronises the holders that all saw the same newcomer.
+            await asyncio.sleep(HANDOFF_DEBOUNCE_S * (1 + random.random()))
             self._wake.clear()
             newcomers = list(self._queue.values())
             self._queue.clear()

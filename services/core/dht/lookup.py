@@ -8,9 +8,11 @@ that has not answered within its peer's adaptive "late" threshold
 is asked at once. Late answers are still used if they arrive while the
 lookup runs; the hard timeout only removes the dead peer from the table.
 
-The lookup ends when the k closest live candidates have all answered (or
-are late), or, for value lookups, as soon as ``quorum`` holders returned
-valid records.
+The lookup ends when the k closest live candidates have all answered or
+failed, or, for value lookups, as soon as ``quorum`` holders returned valid
+records; a value lookup that already holds a valid record does not wait for
+late peers. (A node lookup does wait for late peers among the k closest:
+returning far nodes under a loaded event loop would misdirect STOREs.)
 """
 
 from __future__ import annotations
@@ -112,8 +114,10 @@ class Lookup:
             if active:
                 soonest = min(d for n, d in inflight.values() if self._state[n.id] == _WAIT)
                 timeout = max(0.0, soonest - loop.time())
-            elif not pending_new and (not value_mode or out.holders > 0):
-                break  # only late peers left: do not wait for them
+            elif not pending_new:
+                late_in_top = any(self._state[n.id] == _LATE for n in live)
+                if (value_mode and out.holders > 0) or not late_in_top:
+                    break  # only late peers left, and a value in hand: do not wait
             done, _ = await asyncio.wait(
                 list(inflight), timeout=timeout, return_when=asyncio.FIRST_COMPLETED
             )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import socket
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -20,7 +21,7 @@ from kademlia.network import Server
 from kademlia.node import Node
 
 from services.core.dht.config import DhtConfig
-from services.core.dht.constants import MAX_RECORD_BYTES, PUSHBACK_MAX
+from services.core.dht.constants import MAX_RECORD_BYTES, PUSHBACK_MAX, SOCKET_RCVBUF_BYTES
 from services.core.dht.handoff import HandOff
 from services.core.dht.lookup import Lookup, LookupOutcome, OnValue
 from services.core.dht.protocol import DhtProtocol
@@ -94,6 +95,10 @@ class DhtNode(Server):  # type: ignore[misc]
             self._create_protocol, local_addr=(self.config.host, self.config.port)
         )
         self.transport, self.protocol = transport, protocol
+        raw_sock = transport.get_extra_info("socket")
+        if raw_sock is not None:
+            with contextlib.suppress(OSError):
+                raw_sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SOCKET_RCVBUF_BYTES)
         sock = transport.get_extra_info("sockname")
         self._address = (str(sock[0]), int(sock[1]))
         self._handoff = HandOff(protocol, self.ksize, self.config.handoff_rate_per_s)

@@ -175,3 +175,27 @@ async def test_oversized_reply_is_replaced_by_a_refusal(node: DhtNode, raw: RawP
     node.protocol._handlers["ping"] = lambda *_: b"x" * 9000
     raw.request(node.address, "ping", [b"i" * 20])
     assert await raw.reply() == {"refused": "error"}
+
+
+async def test_flooding_source_is_throttled_while_honest_peers_are_served() -> None:
+    """One source sending 1,000 pings gets about its burst answered; another peer
+    is still answered at once."""
+    config = DhtConfig(rpc_timeout_s=0.5, rate_limit_per_s=50, rate_limit_burst=100)
+    node = DhtNode(config, JsonRecordPolicy([]))
+    flooder = await RawPeer.open()
+    honest = await RawPeer.open()
+    try:
+        await node.start()
+        for _ in range(1000):
+            flooder.request(node.address, "ping", [b"f" * 20])
+            await asyncio.sleep(0)
+        await asyncio.sleep(0.1)
+        answered = flooder.replies.qsize()
+        assert 100 <= answered < 200
+        assert node.stats()["throttled_datagrams"] >= 800
+        honest.request(node.address, "ping", [b"h" * 20])
+        assert await honest.reply(0.5) == node.node_id
+    finally:
+        flooder.close()
+        honest.close()
+        await node.stop()
