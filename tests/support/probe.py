@@ -3,7 +3,7 @@
 ``ipndht.test.Probe/Echo`` echoes; ``Sleep`` sleeps the number of
 milliseconds given as ASCII digits; ``Raise`` raises the domain error named
 in the request (or ``boom`` for an unexpected exception, ``notimpl`` for
-NotImplementedError); ``CacheGet`` reads key "probe" of kind "test".
+NotImplementedError); ``CacheGet`` reads key "probe" of kind "test"; ``Log`` logs one line.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import asyncio
 from typing import Any
 
 import grpc
+import structlog
 
 from services.core import errors
 from services.core.host import ServiceHost
@@ -48,7 +49,12 @@ def add_probe(host: ServiceHost) -> None:
         value = await host.cache.get("test", "probe")
         return b"miss" if value is None else b"hit:" + value
 
+    async def log_line(request: bytes, context: Any) -> bytes:
+        structlog.get_logger().info("probe_logged", note=request.decode())
+        return b"logged"
+
     handlers = {
+        "Log": grpc.unary_unary_rpc_method_handler(log_line),
         "Echo": grpc.unary_unary_rpc_method_handler(echo),
         "Sleep": grpc.unary_unary_rpc_method_handler(sleep),
         "Raise": grpc.unary_unary_rpc_method_handler(raise_),
