@@ -44,6 +44,7 @@ class MaliciousProtocol(DhtProtocol):
         super().__init__(*args, **kwargs)
         self.first_seen: dict[bytes, bytes] = {}
         self.latest: dict[bytes, bytes] = {}
+        self.replayed: set[bytes] = set()
         self.attacks_sent = 0
 
     def _bad(self, key: bytes) -> bytes:
@@ -60,9 +61,9 @@ class MaliciousProtocol(DhtProtocol):
         fresh = key not in self.first_seen
         self.first_seen.setdefault(key, value)
         self.latest[key] = value
-        if (self.kind == "forge" and fresh) or (
-            self.kind == "stale" and value != self.first_seen[key]
-        ):
+        superseded = self.kind == "stale" and value != self.first_seen[key]
+        if (self.kind == "forge" and fresh) or (superseded and key not in self.replayed):
+            self.replayed.add(key)
             self.spawn(self._spread(key))  # forge at once; replay once superseded
         return True
 

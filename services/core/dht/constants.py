@@ -70,10 +70,12 @@ HANDOFF_QUEUE_MAX = 256
 #: 208 KiB socket receive buffer, where 20 x 16 overflowed it on loopback.
 HANDOFF_BATCH = 4
 
-#: Newcomers seen within this window share one hand-off pass over the held
-#: keys: a lookup discovers many nodes at once, and a pass per node cost a
-#: routing-table walk per key per node.
-HANDOFF_DEBOUNCE_S = 0.2
+#: Newcomers seen within this window (1x to 2x, jittered) share one hand-off
+#: pass over the held keys. Lookups keep discovering nodes, and each pass
+#: costs a routing-table walk per held key: at 0.2 s the passes took a
+#: quarter of a 200-node swarm's CPU; a second or two of hand-off delay is
+#: harmless (puts reach the k closest directly, republishing repairs).
+HANDOFF_DEBOUNCE_S = 1.0
 
 #: Socket receive buffer asked for (the kernel caps it at net.core.rmem_max):
 #: bursts of replies to alpha-parallel lookups and hand-offs must not be

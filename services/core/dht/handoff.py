@@ -42,9 +42,18 @@ def hand_off_targets(
     every newcomer of a pass."""
     keynode = Node(key)
     fresh = {n.id for n in newcomers}
-    known = protocol.router.find_neighbors(keynode, k=ksize + len(fresh))
-    others = [n for n in known if n.id not in fresh]
     mine = protocol.source_node.distance_to(keynode)
+    # Buckets are aligned subtrees of the id space: any node in the key's own
+    # bucket is closer to the key than every node outside it. So one scan of
+    # that bucket settles "someone else is closer" for most keys, without
+    # walking the table.
+    router = protocol.router
+    bucket = router.buckets[router.get_bucket_for(keynode)]
+    near = [n.distance_to(keynode) for n in bucket.nodes.values() if n.id not in fresh]
+    if near and min(near) < mine:
+        return []
+    known = router.find_neighbors(keynode, k=ksize + len(fresh))
+    others = [n for n in known if n.id not in fresh]
     if others and mine >= others[0].distance_to(keynode):
         return []
     ranked = sorted([*others[:ksize], *newcomers], key=lambda n: n.distance_to(keynode))

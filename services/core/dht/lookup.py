@@ -10,9 +10,11 @@ lookup runs; the hard timeout only removes the dead peer from the table.
 
 The lookup ends when the k closest live candidates have all answered or
 failed, or, for value lookups, as soon as ``quorum`` holders returned valid
-records; a value lookup that already holds a valid record does not wait for
-late peers. (A node lookup does wait for late peers among the k closest:
-returning far nodes under a loaded event loop would misdirect STOREs.)
+records (or the caller's ``done`` says so: a get waits for ``quorum``
+holders agreeing on the best record seen); a value lookup that already
+holds a valid record does not wait for late peers. (A node lookup does
+wait for late peers among the k closest: returning far nodes under a
+loaded event loop would misdirect STOREs.)
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ class Lookup:
         extra_args: list[Any] | None = None,
         on_value: OnValue | None = None,
         quorum: int = 1,
+        done: Callable[[], bool] | None = None,
     ) -> None:
         self._protocol = protocol
         self._target = Node(target)
@@ -72,6 +75,7 @@ class Lookup:
         self._args: list[Any] = [protocol.source_node.id, target, *(extra_args or [])]
         self._on_value = on_value
         self._quorum = quorum
+        self._done = done
         self._nodes: dict[bytes, Node] = {}
         self._state: dict[bytes, int] = {}
         self._own = protocol.source_node.id
@@ -92,7 +96,7 @@ class Lookup:
         inflight: dict[asyncio.Future[Reply], tuple[Node, float]] = {}
         answered: list[Node] = []
         value_mode = self._on_value is not None
-        while out.holders < self._quorum:
+        while not self._finished(out):
             live = sorted(
                 (n for n in self._nodes.values() if self._state[n.id] != _FAIL), key=self._dist
             )[: self._ksize]
@@ -132,6 +136,11 @@ class Lookup:
         out.closest = answered[: self._ksize]
         out.without_value.sort(key=self._dist)
         return out
+
+    def _finished(self, out: LookupOutcome) -> bool:
+        if self._done is not None:
+            return self._done()
+        return out.holders >= self._quorum
 
     def _handle(self, node: Node, reply: Reply, out: LookupOutcome, answered: list[Node]) -> None:
         ok, data = reply

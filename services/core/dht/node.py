@@ -187,6 +187,7 @@ class DhtNode(Server):  # type: ignore[misc]
         on_value: OnValue | None = None,
         quorum: int = 1,
         extra: list[Any] | None = None,
+        done: Callable[[], bool] | None = None,
     ) -> LookupOutcome:
         proto = self._proto()
         peers = proto.router.find_neighbors(Node(key), k=self.ksize)
@@ -203,6 +204,7 @@ class DhtNode(Server):  # type: ignore[misc]
             extra_args=extra,
             on_value=on_value,
             quorum=quorum,
+            done=done,
         )
         outcome = await lookup.run()
         self.counters.lookup_rpcs += outcome.rpcs
@@ -260,27 +262,40 @@ class DhtNode(Server):  # type: ignore[misc]
     async def get(self, dht_key: bytes) -> bytes | None:
         """The best valid record of ``dht_key`` or None.
 
-        Gathers up to ``quorum`` valid answers (the local copy counts as
-        one), drops invalid ones, picks the best with ``policy.better``, and
-        pushes it back to holders that returned a worse one or none.
+        Gathers valid answers until ``quorum`` of them (the local copy
+        counts as one) agree on the best record seen, or the lookup runs out
+        of candidates; drops invalid ones, picks the best with
+        ``policy.better``, and pushes it back to holders that returned a
+        worse one or none.
         """
         if not valid_key(dht_key):
             raise InvalidArgument("a DHT key must be 20 bytes")
         now = now_us()
         local = self.storage.get_info(dht_key, now)
         seen: list[tuple[Node, RecordInfo]] = []
+        # The best record so far and how many answers (the local copy
+        # included) agree on it: a better record resets the count, so a few
+        # holders replaying an old version cost extra queries, not a wrong answer.
+        lead: list[Any] = [local, 1 if local is not None else 0]
 
         def on_value(node: Node, payload: Any) -> int:
             info = self._read(dht_key, payload, now)
             if info is None or info.multi:
                 return 0
             seen.append((node, info))
+            best = lead[0]
+            if best is None or self.policy.better(info, best):
+                lead[0], lead[1] = info, 1
+            elif info.raw == best.raw:
+                lead[1] += 1
             return 1
 
-        quorum = self.config.quorum - (1 if local is not None else 0)
+        quorum = self.config.quorum
         outcome = LookupOutcome()
-        if quorum > 0:
-            outcome = await self._lookup(dht_key, "find_value", on_value=on_value, quorum=quorum)
+        if lead[1] < quorum:
+            outcome = await self._lookup(
+                dht_key, "find_value", on_value=on_value, done=lambda: lead[1] >= quorum
+            )
         candidates = [info for _, info in seen] + ([local] if local is not None else [])
         if not candidates:
             return None
