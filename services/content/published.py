@@ -13,6 +13,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from services.core.records.model import u64_from_sqlite, u64_to_sqlite
+
 
 @dataclass(frozen=True, slots=True)
 class Published:
@@ -24,6 +26,11 @@ class Published:
     seq: int
     expires_at_us: int
     stored_at_us: int
+
+
+def _row(row: tuple[bytes, bytes, bytes, int, int, int]) -> Published:
+    dht_key, signer, raw, seq, expires_at_us, stored_at_us = row
+    return Published(dht_key, signer, raw, u64_from_sqlite(seq), expires_at_us, stored_at_us)
 
 
 class PublishedStore:
@@ -49,7 +56,7 @@ class PublishedStore:
                 " WHERE dht_key = ? AND signer = ?",
                 (dht_key, signer),
             ).fetchone()
-        return None if row is None else Published(*row)
+        return None if row is None else _row(row)
 
     def put(self, item: Published) -> None:
         with self._lock, self._db:
@@ -59,7 +66,7 @@ class PublishedStore:
                     item.dht_key,
                     item.signer,
                     item.raw,
-                    item.seq,
+                    u64_to_sqlite(item.seq),
                     item.expires_at_us,
                     item.stored_at_us,
                 ),
@@ -74,7 +81,7 @@ class PublishedStore:
                 " * ?",
                 (now_us, now_us, fraction),
             ).fetchall()
-        return [Published(*row) for row in rows]
+        return [_row(row) for row in rows]
 
     def touch(self, dht_key: bytes, signer: bytes, stored_at_us: int) -> None:
         with self._lock, self._db:

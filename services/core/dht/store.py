@@ -24,6 +24,7 @@ from pathlib import Path
 from kademlia.storage import IStorage
 
 from services.core.errors import SeqConflict, StoreFull
+from services.core.records.model import u64_from_sqlite, u64_to_sqlite
 from services.core.records.policy import RecordInfo, RecordPolicy
 
 _SCHEMA = """
@@ -54,7 +55,9 @@ def now_us() -> int:
 
 def _info(row: Row, multi: bool) -> RecordInfo:
     ns, key, signer, seq, iat, exp, sig, raw = row
-    return RecordInfo(ns, bytes(key), bytes(signer), seq, iat, exp, bytes(sig), multi, bytes(raw))
+    return RecordInfo(
+        ns, bytes(key), bytes(signer), u64_from_sqlite(seq), iat, exp, bytes(sig), multi, bytes(raw)
+    )
 
 
 class RecordStore(IStorage):  # type: ignore[misc]
@@ -311,7 +314,7 @@ def _values(info: RecordInfo) -> tuple[str, bytes, bytes, int, int, int, bytes, 
         info.namespace,
         info.dht_key,
         info.signer,
-        info.seq,
+        u64_to_sqlite(info.seq),
         info.issued_at_us,
         info.expires_at_us,
         info.signature,

@@ -21,7 +21,12 @@ __all__ = [
     "decode",
     "dht_key",
     "dht_key_material",
+    "u64_from_sqlite",
+    "u64_to_sqlite",
 ]
+
+_U64_SPAN = 1 << 64
+_I64_LIMIT = 1 << 63
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,3 +143,15 @@ def dht_key(namespace: str, key: bytes) -> bytes:
     """The 20-byte Kademlia key of (namespace, key): SHA-1 of the material,
     which is what ``kademlia.utils.digest`` computes for a bytes argument."""
     return hashlib.sha1(dht_key_material(namespace, key)).digest()
+
+
+def u64_to_sqlite(value: int) -> int:
+    """A uint64 (``seq``) as a SQLite INTEGER, which is signed 64-bit: values
+    of 2**63 and above are kept as their two's-complement (negative) form;
+    ``u64_from_sqlite`` gives the value back."""
+    return value - _U64_SPAN if value >= _I64_LIMIT else value
+
+
+def u64_from_sqlite(value: int) -> int:
+    """The uint64 that ``u64_to_sqlite`` stored as ``value``."""
+    return value + _U64_SPAN if value < 0 else value

@@ -242,3 +242,32 @@ async def test_resources_are_announced_discovered_filtered_and_owned(
         us = await discover(stub, "relay", filters={"region": "us"})
         assert sorted(r.resource.id for r in us) == ["n1", "n2"]
         assert await find(stub, GOOD) == []
+
+
+@pytest.mark.parametrize("seq", [2**63, 2**64 - 1])
+async def test_provide_withdraw_and_announce_accept_a_seq_up_to_u64_max(
+    service: ServiceHost, seq: int
+) -> None:
+    """seq is a uint64: a record with seq 2**63 or above is accepted (not
+    INTERNAL), found with that seq, and a lower seq after it is ABORTED."""
+    owner = keys.generate_private_key()
+    content = common_pb2.ContentHash(algorithm=2, digest=os.urandom(32))  # type: ignore[arg-type]
+    async with content_stub(service) as stub:
+        await stub.Provide(
+            content_pb2.ProvideRequest(record=sdk.provider_record(owner, content, seq=seq - 1))
+        )
+        await stub.StopProviding(
+            content_pb2.StopProvidingRequest(record=sdk.withdrawal(owner, content, seq=seq))
+        )
+        assert await find(stub, content) == []
+        announced = sdk.resource_record(owner, "relay", f"big{seq}", seq=seq)
+        await stub.AnnounceResource(content_pb2.AnnounceResourceRequest(record=announced))
+        [found] = await discover(stub, "relay")
+        assert found.record.seq == seq
+        with pytest.raises(grpc.aio.AioRpcError) as stale:
+            await stub.AnnounceResource(
+                content_pb2.AnnounceResourceRequest(
+                    record=sdk.resource_record(owner, "relay", f"big{seq}", seq=5)
+                )
+            )
+        assert stale.value.code() == grpc.StatusCode.ABORTED

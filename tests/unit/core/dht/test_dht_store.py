@@ -140,3 +140,34 @@ def test_expired_providers_are_dropped(
     time.sleep(0.15)
     assert store.get_providers(PKEY, 10) == []
     assert store.mine() == []
+
+
+@pytest.mark.parametrize("seq", [2**63 - 1, 2**63, 2**64 - 1])
+def test_seq_up_to_u64_max_is_stored_and_read_back_exactly(
+    store: RecordStore, policy: JsonRecordPolicy, signer: JsonSigner, seq: int
+) -> None:
+    """seq is a uint64 but SQLite integers are signed 64-bit: a record with
+    seq at 2**63 or above is stored (single and set), read back with the same
+    seq, and the row count stays right."""
+    single = policy.check(KEY, signer.make("handle", "alice", "a", seq), now_us())
+    provider = policy.check(PKEY, signer.make("provider", "blob", "addr", seq), now_us())
+    assert store.put_single(single, mine=True)
+    assert store.put_provider(provider, mine=True)
+    held = store.get_info(KEY)
+    assert held is not None and held.seq == seq and held.raw == single.raw
+    assert [p.seq for p in store.get_providers(PKEY, 10)] == [seq]
+    assert sorted(r.seq for r in store.mine()) == [seq, seq]
+    assert store.held_seq(KEY) == seq
+    assert len(store) == 2
+
+
+def test_lower_seq_never_replaces_a_seq_above_int64_max(
+    store: RecordStore, policy: JsonRecordPolicy, signer: JsonSigner
+) -> None:
+    """Selection reads the stored seq back as the uint64 it was: seq 5 does
+    not replace seq 2**64 - 1."""
+    top = policy.check(KEY, signer.make("handle", "alice", "a", 2**64 - 1), now_us())
+    low = policy.check(KEY, signer.make("handle", "alice", "b", 5), now_us())
+    assert store.put_single(top, mine=False)
+    assert not store.put_single(low, mine=False)
+    assert store[KEY] == top.raw
