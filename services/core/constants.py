@@ -57,6 +57,12 @@ REBOOTSTRAP_MAX_S = 30.0
 #: paging well below this, and 4 MiB is gRPC's own default receive limit.
 DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 
+#: Longest status message sent to a client, in UTF-8 bytes. Messages may
+#: quote client input; gRPC sends the message percent-encoded (up to three
+#: characters a byte) in a header, and clients refuse headers over 8 KiB, so
+#: an unbounded message would replace the status with RESOURCE_EXHAUSTED.
+ERROR_MESSAGE_MAX_BYTES = 1024
+
 #: Server-side work limit for a unary RPC when the client gives no shorter
 #: deadline: long enough for a DHT lookup through several slow rounds, short
 #: enough that a stuck call frees its slot.

@@ -51,6 +51,15 @@ def status_for(error: e.IpndhtError) -> grpc.StatusCode:
     return grpc.StatusCode.INTERNAL
 
 
+def bounded_message(message: str) -> str:
+    """``message`` cut to ERROR_MESSAGE_MAX_BYTES of UTF-8 (see constants)."""
+    raw = message.encode("utf-8", "replace")
+    if len(raw) <= c.ERROR_MESSAGE_MAX_BYTES:
+        return message
+    cut = raw[: c.ERROR_MESSAGE_MAX_BYTES].decode("utf-8", "ignore")
+    return f"{cut}... (message cut at {c.ERROR_MESSAGE_MAX_BYTES} bytes)"
+
+
 def _new_request_id() -> str:
     return os.urandom(8).hex()
 
@@ -195,7 +204,7 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         trailing: list[tuple[str, str]] = [(c.REQUEST_ID_METADATA, rid)]
         if isinstance(exc, e.IpndhtError):
             status = status_for(exc)
-            message = exc.message
+            message = bounded_message(exc.message)
             if isinstance(exc, e.SeqConflict):
                 trailing.append(("x-current-seq", str(exc.current_seq)))
         elif isinstance(exc, TimeoutError):

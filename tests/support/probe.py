@@ -3,7 +3,8 @@
 ``ipndht.test.Probe/Echo`` echoes; ``Sleep`` sleeps the number of
 milliseconds given as ASCII digits; ``Raise`` raises the domain error named
 in the request (or ``boom`` for an unexpected exception, ``notimpl`` for
-NotImplementedError); ``CacheGet`` reads key "probe" of kind "test"; ``Log`` logs one line.
+NotImplementedError, ``echo:<text>`` for an InvalidArgument quoting the
+text); ``CacheGet`` reads key "probe" of kind "test"; ``Log`` logs one line.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ def make_error(name: str) -> BaseException:
         return errors.SeqConflict("seq 3 expected, got 2", current_seq=2)
     if name == "NotEnoughPeers":
         return errors.NotEnoughPeers(have=1, need=2)
+    if name.startswith("echo:"):
+        return errors.InvalidArgument(f"bad value {name[5:]!r}")
     cls = getattr(errors, name)
     error: BaseException = cls(f"{name} happened")
     return error

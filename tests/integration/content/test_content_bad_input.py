@@ -271,3 +271,13 @@ async def test_provide_withdraw_and_announce_accept_a_seq_up_to_u64_max(
                 )
             )
         assert stale.value.code() == grpc.StatusCode.ABORTED
+
+
+async def test_discover_with_a_huge_type_is_invalid_argument(service: ServiceHost) -> None:
+    """A 100 000-character resource type is INVALID_ARGUMENT with a short
+    message, not a status lost to an oversized error header."""
+    async with content_stub(service) as stub:
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await discover(stub, "a" * 100_000)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT, err.value.details()
+    assert "resource type" in (err.value.details() or "")

@@ -109,3 +109,22 @@ async def test_client_request_id_is_kept(host: ServiceHost) -> None:
                 b"NotFound", timeout=5, metadata=(("x-request-id", "abc-123"),)
             )
     assert dict(info.value.trailing_metadata() or ())["x-request-id"] == "abc-123"
+
+
+@pytest.mark.parametrize("text", ["x" * 20_000, "\u00e9\u4e2d" * 5_000, "\x00" * 10_000])
+async def test_error_quoting_a_huge_input_still_reaches_client_as_its_status(
+    host: ServiceHost, text: str
+) -> None:
+    """A domain error whose message quotes a huge client value keeps its
+    status: the message is cut to a bounded size (in bytes, as gRPC sends it
+    percent-encoded in a header), instead of overflowing the client's header
+    limit and arriving as RESOURCE_EXHAUSTED or INTERNAL."""
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{host.grpc_port}") as channel:
+        with pytest.raises(grpc.aio.AioRpcError) as info:
+            await probe_call(channel, "Raise")(f"echo:{text}".encode(), timeout=5)
+    error = info.value
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, error.details()
+    details = error.details() or ""
+    assert details.startswith("bad value ")
+    assert len(details.encode()) <= 2048
+    assert dict(error.trailing_metadata() or ()).get("x-request-id")
