@@ -162,7 +162,11 @@ class Resolver:
         if page_size > c.MAX_PAGE_SIZE:
             raise InvalidArgument(f"page_size is at most {c.MAX_PAGE_SIZE}, got {page_size}")
         size = page_size or c.DEFAULT_PAGE_SIZE
-        if page_token and not (page_token.isdigit() and len(page_token) <= 9):
+        # isascii: str.isdigit() also accepts digits int() refuses (U+00B2
+        # superscript two) and other scripts' digits, which this server never gives.
+        if page_token and not (
+            page_token.isascii() and page_token.isdigit() and len(page_token) <= 9
+        ):
             raise InvalidArgument(f"page_token {page_token!r} is not a token this server gave")
         offset = int(page_token) if page_token else 0
         await self._lookup.find(handle, use_cache=False)  # learn the latest record

@@ -156,6 +156,24 @@ async def test_history_pages_oldest_first(registry: Fixture) -> None:
         assert info.value.code() == code
 
 
+@pytest.mark.parametrize(
+    "token", ["\u00b2", "\u2460", "\u0661", "\u07c0", "\U0001d7d9", "-1", "1e3"]
+)
+async def test_history_page_token_of_non_ascii_digits_is_invalid_argument(
+    registry: Fixture, token: str
+) -> None:
+    """Only the ASCII-digit tokens the server gives are accepted: Unicode
+    digits (superscript two, circled one, Arabic-Indic one, NKo zero, ...)
+    are INVALID_ARGUMENT, never INTERNAL and never read as an offset."""
+    _, stub, _ = registry
+    alice = keys.generate_private_key()
+    await stub.Register(handles_pb2.RegisterRequest(record=sdk.register(alice, "@digits.ipn")))
+    with pytest.raises(grpc.aio.AioRpcError) as info:
+        await stub.GetHistory(handles_pb2.GetHistoryRequest(handle="@digits.ipn", page_token=token))
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT, info.value.details()
+    assert "page_token" in (info.value.details() or "")
+
+
 async def test_registrar_info_names_the_keys_and_periods(registry: Fixture) -> None:
     """GetRegistrarInfo returns the registrar key, the trusted set and the periods."""
     host, stub, reg = registry
