@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import MutableMapping
-from typing import Any
+from typing import Any, TextIO, cast
 
 import structlog
 
@@ -39,7 +39,7 @@ def configure_logging(level: LogLevel = "info", fmt: LogFormat = "auto", **stati
     structlog.configure(
         processors=[*shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=cast(TextIO, _CurrentStderr())),
         cache_logger_on_first_use=True,
     )
     # Libraries (kademlia, rpcudp, asyncio) log through the standard library;
@@ -50,6 +50,17 @@ def configure_logging(level: LogLevel = "info", fmt: LogFormat = "auto", **stati
         format="%(name)s: %(message)s",
         force=True,
     )
+
+
+class _CurrentStderr:
+    """Writes to whatever ``sys.stderr`` is at the time of the write, so that
+    loggers cached on first use never hold a stream that was replaced or closed."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
 
 
 class _StaticFields:

@@ -39,3 +39,24 @@ async def test_lines_logged_during_an_rpc_carry_its_request_id(
     assert probe_lines[0]["request_id"] == "rid-42"
     assert probe_lines[1]["request_id"] not in ("", "rid-42")  # a fresh id per RPC
     assert all(x["service"] == "test" and x["method"] == "Log" for x in probe_lines)
+
+
+def test_loggers_follow_a_replaced_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    """A logger used once keeps writing to the current sys.stderr, not the one
+    it first saw (so a closed or replaced stream never breaks logging)."""
+    import io
+    import sys
+
+    import structlog
+
+    configure_logging("info", "json")
+    logger = structlog.get_logger()
+    logger.info("first")
+    replaced = io.StringIO()
+    saved, sys.stderr = sys.stderr, replaced
+    try:
+        logger.info("second")
+    finally:
+        sys.stderr = saved
+    assert '"second"' in replaced.getvalue()
+    assert '"first"' in capsys.readouterr().err
