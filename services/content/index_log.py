@@ -30,6 +30,7 @@ from services.core.errors import InvalidArgument, IpndhtError, ResourceExhausted
 from services.core.logging import get_logger
 from services.core.records import keys
 from services.core.records.model import decode, dht_key
+from services.core.records.policy import RecordInfo
 from services.core.records.signing import sign_record
 
 log = get_logger(__name__)
@@ -41,6 +42,12 @@ class RecordDht(Protocol):
     """The part of the DHT node the content service uses."""
 
     async def add_provider(self, record_bytes: bytes, dht_key: bytes | None = None) -> int: ...
+
+    def add_provider_locally(
+        self, record_bytes: bytes, dht_key: bytes | None = None
+    ) -> RecordInfo: ...
+
+    async def replicate(self, info: RecordInfo) -> int: ...
 
     async def get_providers(self, dht_key: bytes, limit: int = 20) -> list[bytes]: ...
 

@@ -114,8 +114,10 @@ class ProviderIndex:
             provider_key=record.signer,
             handle=payload.handle,
         )
+        # Accepted locally first: a refused record must not reach the timeline.
+        accepted = self._accept_locally(info.raw, held)
         holders, _ = await asyncio.gather(
-            self._store(info.raw, info.dht_key, record, held), self._timeline.add(entry)
+            self._replicate(accepted, record), self._timeline.add(entry)
         )
         return Provided(timer, holders, record.expires_at_us)
 
@@ -137,18 +139,28 @@ class ProviderIndex:
             raise SeqConflict(
                 f"seq {record.seq} is not above the current seq {current_seq}", current_seq
             )
-        return await self._store(info.raw, info.dht_key, record, current)
+        return await self._replicate(self._accept_locally(info.raw, current), record)
 
-    async def _store(self, raw: bytes, key: bytes, record: Record, held: Published | None) -> int:
+    def _accept_locally(self, raw: bytes, held: Published | None) -> RecordInfo:
         try:
-            holders = await self._dht.add_provider(raw)
+            return self._dht.add_provider_locally(raw)
         except InvalidRecord:
             current = held.seq if held is not None else 0
             raise SeqConflict(
                 "a newer record of this provider for this content is held already", current
             ) from None
+
+    async def _replicate(self, info: RecordInfo, record: Record) -> int:
+        holders = await self._dht.replicate(info)
         self._published.put(
-            Published(key, record.signer, raw, record.seq, record.expires_at_us, self._clock())
+            Published(
+                info.dht_key,
+                record.signer,
+                info.raw,
+                record.seq,
+                record.expires_at_us,
+                self._clock(),
+            )
         )
         await self._cache.delete(CACHE_KIND, record.key.hex())
         return holders

@@ -108,15 +108,17 @@ class Resources:
                 f"seq {record.seq} is not above the current seq {held_seq} of this resource",
                 held_seq,
             )
+        # Accepted locally first: a refused record must not reach the index.
         try:
-            holders, _ = await asyncio.gather(
-                self._dht.add_provider(info.raw),
-                self._writer.append(payload.type, payload.id.encode(), record.expires_at_us),
-            )
+            accepted = self._dht.add_provider_locally(info.raw)
         except InvalidRecord:
             raise SeqConflict(
                 "a newer record of this resource is held already", held_seq or 0
             ) from None
+        holders, _ = await asyncio.gather(
+            self._dht.replicate(accepted),
+            self._writer.append(payload.type, payload.id.encode(), record.expires_at_us),
+        )
         self._published.put(
             Published(
                 info.dht_key,

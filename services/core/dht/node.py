@@ -241,11 +241,22 @@ class DhtNode(Server):  # type: ignore[misc]
 
     async def add_provider(self, record_bytes: bytes, dht_key: bytes | None = None) -> int:
         """Like ``put`` for set namespaces: one record per signer per key."""
+        return await self.replicate(self.add_provider_locally(record_bytes, dht_key))
+
+    def add_provider_locally(self, record_bytes: bytes, dht_key: bytes | None = None) -> RecordInfo:
+        """The local half of ``add_provider``: validate and store here, without
+        awaiting, so a caller can refuse before it starts other writes.
+        Raises InvalidRecord when a newer record of the signer is held (or the
+        set is full of longer-lived records)."""
         info = self._check(record_bytes, dht_key)
         if not info.multi:
             raise InvalidArgument(f"namespace {info.namespace!r} holds one value: use put")
         if not self.storage.put_provider(info, mine=True):
             raise InvalidRecord("a newer provider record of this signer is held for this key")
+        return info
+
+    async def replicate(self, info: RecordInfo) -> int:
+        """Store a locally accepted record on the k closest nodes; how many accepted."""
         return await self._replicate(info)
 
     async def _replicate(self, info: RecordInfo) -> int:

@@ -17,7 +17,7 @@ from services.core.records import keys
 from services.core.records.model import Record
 from tests.support.content_handles_stub import HandlesStub
 from tests.support.content_sdk import sdk
-from tests.support.content_service import content_host, content_stub, find
+from tests.support.content_service import content_host, content_stub, find, list_all
 from tests.support.net import free_tcp_port
 from tests.support.redis import RedisProcess
 
@@ -234,3 +234,20 @@ async def test_sdk_hashes_files_in_a_streaming_way(tmp_path: Path, service: Serv
             content = common_pb2.ContentHash(algorithm=algorithm, digest=digest)
             found = await find(stub, content)
             assert found[0].provider.size_bytes == len(data)
+
+
+async def test_refused_provide_leaves_no_timeline_entry(service: ServiceHost) -> None:
+    """A Provide refused because the node already holds a newer record of that
+    provider (stored by another service) answers ABORTED and lists nothing."""
+    assert service.dht is not None
+    key = keys.generate_private_key()
+    content = blake(b"r")
+    newer = sdk.provider_record(key, content, seq=9)
+    await service.dht.add_provider(newer.SerializeToString())
+    stale = sdk.provider_record(key, content, seq=4)
+    async with content_stub(service) as stub:
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await stub.Provide(content_pb2.ProvideRequest(record=stale))
+        assert refused.value.code() == grpc.StatusCode.ABORTED
+        listed = await list_all(stub, since_us=stale.issued_at_us - 60_000_000)
+    assert all(e.provider_key != keys.public_key_bytes(key) for e in listed)
