@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from services.content import index_records, node_key
+from services.content import index_records
 from services.content.handles_client import HandleResolver
 from services.content.index_log import IndexReader, IndexWriter, RecordDht
 from services.content.providers import ProviderIndex, Resolver
@@ -15,9 +15,13 @@ from services.content.published import PublishedStore
 from services.content.republish import Republisher
 from services.content.resources import Resources
 from services.content.timeline import Timeline
-from services.core import nodes
+from services.core import keyfile, nodes
 from services.core.cache import Cache
 from services.core.settings import Settings
+
+#: The content service's own key (signs its index pages); a restart keeps it
+#: so it goes on extending its own pages.
+INDEX_KEY_FILE = "index-key"
 
 
 def wall_clock_us() -> int:
@@ -59,7 +63,7 @@ def make_domain(
         key = keys.generate_private_key()
         published = PublishedStore(None)
     else:
-        key = node_key.load_or_create(data_dir)
+        key = keyfile.load_or_create(data_dir / INDEX_KEY_FILE)
         published = PublishedStore(data_dir / "published.sqlite3")
     timeline = Timeline(
         IndexWriter(dht, key, index_records.TIMELINE, published, clock),

@@ -1,8 +1,13 @@
-"""`python -m services.core.keyfile PATH`: make an Ed25519 key file if absent.
+"""Ed25519 keys kept in files: the one format and the one place that writes them.
 
-Writes PATH (the 32-byte seed in hex, mode 0600) and PATH.pub (the public
-key in hex), and prints the public key. An existing key is kept, so running
-it at every start is safe (docker-compose's init step does).
+A key file holds the 32-byte seed as 64 hex digits (a trailing newline is
+allowed) and is created with mode 0600, exclusively and fsynced. The
+registrar key, content routing's index key and docker-compose's init step
+all use it.
+
+``python -m services.core.keyfile PATH`` makes PATH if absent, writes
+PATH.pub (the public key in hex) and prints the public key; an existing key
+is kept, so running it at every start is safe.
 """
 
 from __future__ import annotations
@@ -11,19 +16,47 @@ import os
 import sys
 from pathlib import Path
 
+from services.core.errors import FailedPrecondition
 from services.core.records import keys
+from services.core.records.keys import Ed25519PrivateKey
+from services.core.records.limits import PUBLIC_KEY_BYTES
+
+
+def write_key(path: Path, key: Ed25519PrivateKey) -> None:
+    """Write ``key``'s seed to ``path`` (mode 0600; fails if it exists)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(keys.private_key_to_seed(key).hex() + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def load_or_create(path: Path) -> Ed25519PrivateKey:
+    """The key stored in ``path``; a new one written there when the file does
+    not exist. FailedPrecondition (naming the file) when it is not a seed."""
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        key = keys.generate_private_key()
+        write_key(path, key)
+        return key
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FailedPrecondition(f"cannot read the key file {path}: {exc}") from exc
+    try:
+        seed = bytes.fromhex(text)
+    except ValueError:
+        seed = b""
+    if len(seed) != PUBLIC_KEY_BYTES:
+        raise FailedPrecondition(
+            f"the key file {path} must hold {PUBLIC_KEY_BYTES * 2} hex digits (an Ed25519 seed)"
+        )
+    return keys.private_key_from_seed(seed)
 
 
 def ensure_key_file(path: Path) -> str:
-    """Create ``path`` (0600) when absent; write ``path``.pub; return the public key hex."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        seed = keys.private_key_to_seed(keys.generate_private_key())
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(seed.hex() + "\n")
-    seed = bytes.fromhex(path.read_text().strip())
-    public = keys.public_key_bytes(keys.private_key_from_seed(seed)).hex()
+    """``load_or_create(path)``, then write ``path``.pub; the public key in hex."""
+    public = keys.public_key_bytes(load_or_create(path)).hex()
     path.with_name(path.name + ".pub").write_text(public + "\n")
     return public
 
@@ -32,7 +65,11 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: python -m services.core.keyfile PATH", file=sys.stderr)
         return 2
-    print(ensure_key_file(Path(argv[0])))
+    try:
+        print(ensure_key_file(Path(argv[0])))
+    except FailedPrecondition as exc:
+        print(f"ipndht: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

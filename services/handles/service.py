@@ -13,14 +13,13 @@ from typing import Any, TypeAlias
 import grpc
 
 from ipndht.v1 import common_pb2, handles_pb2, handles_pb2_grpc
-from services.core import nodes
+from services.core import keyfile, nodes
 from services.core.errors import InvalidArgument, IpndhtError
 from services.core.host import ServiceHost
 from services.core.interceptors import status_for
 from services.core.records.model import Record
 from services.discovery.join import join_via_discovery
 from services.handles import constants as c
-from services.handles import registrar
 from services.handles.hotcache import HotCache, Invalidations
 from services.handles.lookup import HandleLookup
 from services.handles.registry import Registry
@@ -134,7 +133,7 @@ async def build(host: ServiceHost) -> None:
     settings = host.settings
     assert host.dht is not None, "the host starts its DHT node before build"
     key_path = settings.registrar_key_file or host.data_dir / c.REGISTRAR_KEY_FILE
-    registrar_key = registrar.load_or_create(key_path)
+    registrar_key = keyfile.load_or_create(key_path)
     store = SqliteHandleStore(host.data_dir / c.STORE_FILE)
     policy = nodes.build_policy(settings)
     hot: HotCache[Answer] = HotCache()

@@ -10,10 +10,10 @@ from typing import Any
 import grpc
 
 from ipndht.v1 import handles_pb2_grpc
+from services.core import keyfile
 from services.core.host import HANDLES, ServiceHost
 from services.core.records import keys
 from services.core.records.keys import Ed25519PrivateKey
-from services.handles import registrar
 from services.handles.service import build
 from tests.support.services import make_settings, start_host
 
@@ -33,7 +33,7 @@ class Registrar:
 def make_registrar(directory: Path) -> Registrar:
     key = keys.generate_private_key()
     path = directory / "registrar.key"
-    registrar.write_key(path, key)
+    keyfile.write_key(path, key)
     return Registrar(key, path)
 
 
