@@ -21,6 +21,10 @@ ENV_PREFIX = "IPNDHT_"
 #: error" code (argparse, click), distinct from a crash (1).
 EXIT_BAD_SETTINGS = 2
 
+#: Exit code when start-up cannot proceed (port in use, unreadable key file):
+#: the generic failure code, distinct from a bad setting (2).
+EXIT_START_FAILED = 1
+
 #: Metadata key carrying the request id in and out of every RPC; lower case
 #: because gRPC metadata keys must be.
 REQUEST_ID_METADATA = "x-request-id"

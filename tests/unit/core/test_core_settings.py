@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -54,4 +55,33 @@ def test_bad_setting_stops_the_process_with_exit_code_2() -> None:
     )
     assert proc.returncode == 2
     assert "IPNDHT_GRPC_PORT" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_start_up_failure_is_one_line_and_exit_code_1(tmp_path: Path) -> None:
+    """A corrupt registrar key file stops the registry with a message naming
+    the file and exit code 1, not a traceback."""
+    data = tmp_path / "data"
+    (data / "handle-registry").mkdir(parents=True)
+    key = data / "handle-registry" / "registrar.key"
+    key.write_text("not a key\n")
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "IPNDHT_DATA_DIR": str(data),
+        "IPNDHT_REGISTRAR_KEY_FILE": str(key),
+        "IPNDHT_REDIS_URL": "",
+        "IPNDHT_GRPC_PORT": "0",
+        "IPNDHT_DHT_PORT": "0",
+        "IPNDHT_METRICS_ENABLED": "false",
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "services.handles"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 1
+    assert "cannot start" in proc.stderr and str(key) in proc.stderr
     assert "Traceback" not in proc.stderr
