@@ -103,7 +103,7 @@ async def _prepare(port: int, redis_url: str) -> None:
     import redis.asyncio as aioredis
 
     from services.core.records import keys
-    from tests.support.handles_sdk import sdk
+    from ipndht_client import handles as sdk
 
     async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
         stub = handles_pb2_grpc.HandleRegistryServiceStub(channel)
@@ -207,7 +207,7 @@ async def _cold(workdir: Path) -> list[float]:
     from services.core.nodes import build_policy
     from services.core.records import keys
     from tests.support.handles_hosts import make_registrar, start_registry
-    from tests.support.handles_sdk import sdk
+    from ipndht_client import handles as sdk
     from tests.support.services import make_settings
 
     reg = make_registrar(workdir)

@@ -14,12 +14,12 @@ import pytest
 import redis.asyncio as aioredis
 
 from ipndht.v1 import common_pb2, content_pb2
+from ipndht_client import content as sdk
 from services.content.service import build
 from services.core.dht.swarm import Swarm
 from services.core.host import CONTENT, ServiceHost
 from services.core.nodes import build_policy
 from services.core.records import keys
-from tests.support.content_sdk import sdk
 from tests.support.content_service import content_stub, find, list_all
 from tests.support.redis import RedisProcess
 from tests.support.services import make_settings, start_host

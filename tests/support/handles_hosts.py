@@ -62,3 +62,13 @@ def dht_address(host: ServiceHost) -> tuple[str, int]:
     """The UDP address of a started host's DHT node."""
     assert host.dht is not None, "the host is not started"
     return host.dht.address
+
+
+Stub = handles_pb2_grpc.HandleRegistryServiceStub
+#: A started registry host, a stub connected to it, and its registrar.
+Fixture = tuple[ServiceHost, Stub, Registrar]
+
+
+def pub(key: Ed25519PrivateKey) -> bytes:
+    """The raw public key of ``key``."""
+    return keys.public_key_bytes(key)

@@ -12,9 +12,9 @@ import grpc
 import pytest
 
 from ipndht.v1 import common_pb2, content_pb2, content_pb2_grpc
+from ipndht_client import content as sdk
 from services.core.host import ServiceHost
 from services.core.records import keys
-from tests.support.content_sdk import sdk
 from tests.support.content_service import content_host, content_stub, discover, find, list_page
 
 Stub = content_pb2_grpc.ContentRoutingServiceStub

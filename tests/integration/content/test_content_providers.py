@@ -12,11 +12,11 @@ import grpc
 import pytest
 
 from ipndht.v1 import common_pb2, content_pb2, content_pb2_grpc
+from ipndht_client import content as sdk
 from services.core.host import ServiceHost
 from services.core.records import keys
 from services.core.records.model import Record
 from tests.support.content_handles_stub import HandlesStub
-from tests.support.content_sdk import sdk
 from tests.support.content_service import content_host, content_stub, find, list_all
 from tests.support.net import free_tcp_port
 from tests.support.redis import RedisProcess

@@ -12,10 +12,10 @@ import pytest
 import redis.asyncio as aioredis
 
 from ipndht.v1 import common_pb2, content_pb2
+from ipndht_client import content as sdk
 from services.content.timeline import BUCKET_READS
 from services.core.host import ServiceHost
 from services.core.records import keys
-from tests.support.content_sdk import sdk
 from tests.support.content_service import content_host, content_stub, list_all, list_page
 from tests.support.redis import RedisProcess
 

@@ -4,35 +4,18 @@ rule violation's own status code, and that a refused write changes nothing."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import grpc
 import pytest
 
-from ipndht.v1 import common_pb2, handles_pb2, handles_pb2_grpc
-from services.core.host import ServiceHost
+from ipndht.v1 import common_pb2, handles_pb2
+from ipndht_client import handles as sdk
 from services.core.records import keys
-from tests.support.handles_hosts import Registrar, make_registrar, start_registry
-from tests.support.handles_sdk import sdk
-
-Stub = handles_pb2_grpc.HandleRegistryServiceStub
-Fixture = tuple[ServiceHost, Stub, Registrar]
-
-
-@pytest.fixture
-async def registry(tmp_path: Path) -> AsyncIterator[Fixture]:
-    reg = make_registrar(tmp_path)
-    host = await start_registry(tmp_path, reg)
-    try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{host.grpc_port}") as channel:
-            yield host, handles_pb2_grpc.HandleRegistryServiceStub(channel), reg
-    finally:
-        await host.stop(grace_s=0)
-
-
-def pub(key: keys.Ed25519PrivateKey) -> bytes:
-    return keys.public_key_bytes(key)
+from tests.support.handles_hosts import (
+    Fixture,
+    Stub,
+    pub,
+)
 
 
 async def resolve(stub: Stub, query: str) -> handles_pb2.ResolveResponse:

@@ -9,17 +9,17 @@ from pathlib import Path
 
 import grpc
 
-from ipndht.v1 import handles_pb2, handles_pb2_grpc
+from ipndht.v1 import handles_pb2
+from ipndht_client import handles as sdk
 from services.core.records import keys
-from tests.support.handles_hosts import dht_address, make_registrar, start_registry
-from tests.support.handles_sdk import sdk
+from tests.support.handles_hosts import (
+    Stub,
+    dht_address,
+    make_registrar,
+    pub,
+    start_registry,
+)
 from tests.support.redis import RedisProcess
-
-Stub = handles_pb2_grpc.HandleRegistryServiceStub
-
-
-def pub(key: keys.Ed25519PrivateKey) -> bytes:
-    return keys.public_key_bytes(key)
 
 
 async def _register(stub: Stub, key: keys.Ed25519PrivateKey, name: str) -> grpc.StatusCode:

@@ -5,41 +5,24 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import grpc
 import pytest
 
 from ipndht.v1 import handles_pb2, handles_pb2_grpc
+from ipndht_client import handles as sdk
 from services.core.dht.node import DhtNode
-from services.core.host import ServiceHost
 from services.core.nodes import dht_config
 from services.core.records import keys, signing
 from services.core.records.model import Record
 from services.core.records.rules import SignedRecordPolicy
 from services.handles.constants import REGISTRAR_KEY_FILE
-from tests.support.handles_hosts import Registrar, make_registrar, start_registry
-from tests.support.handles_sdk import sdk
+from tests.support.handles_hosts import (
+    Fixture,
+    pub,
+)
 from tests.support.services import make_settings
-
-Stub = handles_pb2_grpc.HandleRegistryServiceStub
-Fixture = tuple[ServiceHost, Stub, Registrar]
-
-
-@pytest.fixture
-async def registry(tmp_path: Path) -> AsyncIterator[Fixture]:
-    reg = make_registrar(tmp_path)
-    host = await start_registry(tmp_path, reg)
-    try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{host.grpc_port}") as channel:
-            yield host, handles_pb2_grpc.HandleRegistryServiceStub(channel), reg
-    finally:
-        await host.stop(grace_s=0)
-
-
-def pub(key: keys.Ed25519PrivateKey) -> bytes:
-    return keys.public_key_bytes(key)
 
 
 async def test_resolve_by_public_key_lists_owned_handles(registry: Fixture) -> None:

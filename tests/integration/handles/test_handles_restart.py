@@ -8,9 +8,9 @@ from pathlib import Path
 import grpc
 
 from ipndht.v1 import handles_pb2, handles_pb2_grpc
+from ipndht_client import handles as sdk
 from services.core.records import keys
 from tests.support.handles_hosts import make_registrar
-from tests.support.handles_sdk import sdk
 from tests.support.services import ServiceProcess, wait_serving
 
 

@@ -7,13 +7,13 @@ import dataclasses
 import pytest
 
 from ipndht.v1 import handles_pb2
+from ipndht_client import handles as sdk
 from services.core import errors
 from services.core.records import keys
 from services.core.records.model import Record
 from services.handles.hotcache import HotCache
 from services.handles.model import HandleEntry, State, entry_of
 from services.handles.rules import check_shape, check_transition
-from tests.support.handles_sdk import sdk
 
 S = 1_000_000
 DAY = 86_400 * S

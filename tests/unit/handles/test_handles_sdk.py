@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from ipndht.v1 import handles_pb2
+from ipndht_client import handles as sdk
 from services.core.records import keys
 from services.core.records.model import Record
-from tests.support.handles_sdk import sdk
 
 VECTORS = json.loads((Path(__file__).parents[2] / "vectors" / "records.json").read_text())
 KEYS = {
