@@ -17,6 +17,7 @@ from services.content.resources import Resources
 from services.content.timeline import Timeline
 from services.core import keyfile, nodes
 from services.core.cache import Cache
+from services.core.records.rules import SignedRecordPolicy
 from services.core.settings import Settings
 
 #: The content service's own key (signs its index pages); a restart keeps it
@@ -52,11 +53,12 @@ def make_domain(
     data_dir: Path | None,
     *,
     resolver: Resolver | None = None,
+    policy: SignedRecordPolicy | None = None,
     clock: Callable[[], int] = wall_clock_us,
 ) -> ContentDomain:
     """The domain on ``dht`` and ``cache``; state under ``data_dir`` (None:
     in memory, with a fresh index key)."""
-    policy = nodes.build_policy(settings)
+    policy = policy or nodes.build_policy(settings)
     if data_dir is None:
         from services.core.records import keys
 

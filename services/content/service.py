@@ -141,7 +141,7 @@ async def build(host: ServiceHost) -> None:
     republish loop and add the servicer to the host's server."""
     if host.dht is None:
         raise RuntimeError("the content service needs a started DHT node")
-    domain = make_domain(host.dht, host.cache, host.settings, host.data_dir)
+    domain = make_domain(host.dht, host.cache, host.settings, host.data_dir, policy=host.policy)
     host.spawn(domain.republisher.run(), "content-republish")
     host.spawn(join_via_discovery(host), "join-via-discovery")
     host.on_stop(domain.close)

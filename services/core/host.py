@@ -29,6 +29,7 @@ from services.core.cache import Cache, NullCache, open_cache
 from services.core.dht.node import DhtNode
 from services.core.interceptors import ServerInterceptor
 from services.core.logging import get_logger
+from services.core.records.rules import SignedRecordPolicy
 from services.core.settings import Settings
 
 log = get_logger(__name__)
@@ -76,6 +77,8 @@ class ServiceHost:
             maximum_concurrent_rpcs=settings.max_concurrent_rpcs,
         )
         self.dht: DhtNode | None = None
+        #: The record policy of this process (the DHT node's), built once at start.
+        self.policy: SignedRecordPolicy | None = None
         #: Live-peer count used by the minimum-peer rule; discovery installs
         #: its ping-measured count, other services count routing-table entries.
         self.live_peers_fn: Callable[[], int] | None = None
@@ -183,7 +186,8 @@ class ServiceHost:
         """Start this process's DHT node and join the configured bootstrap peers."""
         s = self.settings
         port = self.spec.dht_port if s.dht_port is None else s.dht_port
-        node = DhtNode(nodes.dht_config(s, port, self.data_dir), nodes.build_policy(s))
+        self.policy = nodes.build_policy(s)
+        node = DhtNode(nodes.dht_config(s, port, self.data_dir), self.policy)
         await node.start()
         self.dht = node
         await self._bootstrap_from_settings()

@@ -13,7 +13,7 @@ from typing import Any, TypeAlias
 import grpc
 
 from ipndht.v1 import common_pb2, handles_pb2, handles_pb2_grpc
-from services.core import keyfile, nodes
+from services.core import keyfile
 from services.core.errors import InvalidArgument, IpndhtError
 from services.core.host import ServiceHost
 from services.core.interceptors import status_for
@@ -135,7 +135,8 @@ async def build(host: ServiceHost) -> None:
     key_path = settings.registrar_key_file or host.data_dir / c.REGISTRAR_KEY_FILE
     registrar_key = keyfile.load_or_create(key_path)
     store = SqliteHandleStore(host.data_dir / c.STORE_FILE)
-    policy = nodes.build_policy(settings)
+    assert host.policy is not None
+    policy = host.policy
     hot: HotCache[Answer] = HotCache()
     lookup = HandleLookup(host.dht, store, host.cache, policy, settings.handle_grace_s * 1_000_000)
 
