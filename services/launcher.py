@@ -173,34 +173,22 @@ class Launcher:
         if child.pump is not None:
             await asyncio.gather(child.pump, return_exceptions=True)
 
-    async def _wait_answering(self, name: str, port: int) -> None:
-        """Until ``name`` answers health checks at all (SERVING or not)."""
-        deadline = asyncio.get_running_loop().time() + START_TIMEOUT_S
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-            stub = health_pb2_grpc.HealthStub(channel)
-            while asyncio.get_running_loop().time() < deadline and not self.stopping.is_set():
-                try:
-                    await stub.Check(health_pb2.HealthCheckRequest(), timeout=1)
-                    return
-                except grpc.aio.AioRpcError:
-                    await asyncio.sleep(0.1)
-        if not self.stopping.is_set():
-            raise TimeoutError(f"{name} did not answer within {START_TIMEOUT_S:.0f}s")
-
-    async def _wait_serving(self, name: str, port: int) -> None:
+    async def _wait_health(self, name: str, port: int, *, serving: bool) -> None:
+        """Until ``name`` answers health checks: SERVING when ``serving``, else at all."""
         deadline = asyncio.get_running_loop().time() + START_TIMEOUT_S
         async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
             stub = health_pb2_grpc.HealthStub(channel)
             while asyncio.get_running_loop().time() < deadline and not self.stopping.is_set():
                 try:
                     reply = await stub.Check(health_pb2.HealthCheckRequest(), timeout=1)
-                    if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                    if not serving or reply.status == health_pb2.HealthCheckResponse.SERVING:
                         return
                 except grpc.aio.AioRpcError:
                     pass
                 await asyncio.sleep(0.1)
         if not self.stopping.is_set():
-            raise TimeoutError(f"{name} was not SERVING within {START_TIMEOUT_S:.0f}s")
+            wanted = "SERVING" if serving else "answering"
+            raise TimeoutError(f"{name} was not {wanted} within {START_TIMEOUT_S:.0f}s")
 
     # -- run ----------------------------------------------------------------------
 
@@ -247,11 +235,11 @@ class Launcher:
             # then), so the others find it when they bootstrap.
             first, rest = self.children[0], self.children[1:]
             await self._spawn(first)
-            await self._wait_answering(first.name, self._ports[first.name])
+            await self._wait_health(first.name, self._ports[first.name], serving=False)
             for child in rest:
                 await self._spawn(child)
             for child in self.children:
-                await self._wait_serving(child.name, self._ports[child.name])
+                await self._wait_health(child.name, self._ports[child.name], serving=True)
             if not self.stopping.is_set():
                 self._print_endpoints(redis_url)
                 await self.stopping.wait()

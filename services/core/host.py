@@ -118,10 +118,6 @@ class ServiceHost:
 
     # -- health -------------------------------------------------------------------
 
-    @property
-    def serving(self) -> bool:
-        return self._serving
-
     async def set_serving(self, serving: bool) -> None:
         """Set health for the service name and for "" (the whole process)."""
         if self._stopped:
