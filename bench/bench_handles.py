@@ -102,8 +102,8 @@ async def _prepare(port: int, redis_url: str) -> None:
     """Register the benchmark handle and store its answer for the floor."""
     import redis.asyncio as aioredis
 
-    from services.core.records import keys
     from ipndht_client import handles as sdk
+    from services.core.records import keys
 
     async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
         stub = handles_pb2_grpc.HandleRegistryServiceStub(channel)
@@ -203,11 +203,11 @@ async def _warm(port: int) -> None:
 
 
 async def _cold(workdir: Path) -> list[float]:
+    from ipndht_client import handles as sdk
     from services.core.dht.swarm import Swarm
     from services.core.nodes import build_policy
     from services.core.records import keys
     from tests.support.handles_hosts import make_registrar, start_registry
-    from ipndht_client import handles as sdk
     from tests.support.services import make_settings
 
     reg = make_registrar(workdir)

@@ -20,6 +20,13 @@ LogFormat = Literal["auto", "json", "console"]
 LogLevel = Literal["debug", "info", "warning", "error"]
 
 
+def _check_host_port(text: str) -> None:
+    """ValueError unless ``text`` is host:port with an ASCII port in 1..65535."""
+    host, sep, port = text.rpartition(":")
+    if not (sep and host and port.isascii() and port.isdigit() and 0 < int(port) < 65536):
+        raise ValueError(f"expected host:port with a port in 1..65535, got {text!r}")
+
+
 class Settings(BaseSettings):
     """Every setting of every ipndht process. Defaults run on one machine."""
 
@@ -216,7 +223,12 @@ class Settings(BaseSettings):
     @classmethod
     def _host_port(cls, value: str) -> str:
         host, sep, port = value.rpartition(":")
-        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        if (
+            not sep
+            or not host
+            or not (port.isascii() and port.isdigit())
+            or not 0 < int(port) < 65536
+        ):
             raise ValueError(f"expected host:port with a port in 1..65535, got {value!r}")
         return value
 
@@ -232,7 +244,12 @@ class Settings(BaseSettings):
     def _peers(cls, value: list[str]) -> list[str]:
         for item in value:
             host, sep, port = item.rpartition(":")
-            if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            if (
+                not sep
+                or not host
+                or not (port.isascii() and port.isdigit())
+                or not 0 < int(port) < 65536
+            ):
                 raise ValueError(f"expected host:port with a port in 1..65535, got {item!r}")
         return value
 

@@ -51,7 +51,7 @@ def check_host(host: str, what: str = "host") -> str:
         return check_ip(host, what)
     name = host[:-1] if host.endswith(".") else host
     labels = name.split(".")
-    if not name or not all(_LABEL.match(label) for label in labels) or labels[-1].isdigit():
+    if not name or not all(_LABEL.fullmatch(label) for label in labels) or labels[-1].isdigit():
         raise InvalidArgument(
             f"{what} {host[:80]!r} is neither an IP address nor a valid host name "
             "(letters, digits and hyphens in dot-separated labels of at most 63)"
@@ -68,7 +68,7 @@ def check_node_id(node_id: bytes, what: str = "node_id") -> bytes:
 def parse_host_port(entry: str) -> tuple[str, int]:
     """``host:port`` or ``[v6]:port`` checked, as (host, port)."""
     host, sep, port_text = entry.strip().rpartition(":")
-    if not sep or not port_text.isdigit():
+    if not sep or not (port_text.isascii() and port_text.isdigit()):
         raise InvalidArgument(f"expected host:port, got {entry[:80]!r}")
     return check_host(host.strip("[]")), check_port(int(port_text))
 

@@ -36,7 +36,7 @@ def _address(host: str, port: int) -> Address | None:
 
 def _parse(text: str) -> Address | None:
     host, _, port = text.rpartition(":")
-    return _address(host.strip("[]"), int(port)) if port.isdigit() else None
+    return _address(host.strip("[]"), int(port)) if port.isascii() and port.isdigit() else None
 
 
 async def _attempt(host: ServiceHost, stub: discovery_pb2_grpc.DiscoveryServiceStub) -> int:

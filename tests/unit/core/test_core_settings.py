@@ -85,3 +85,11 @@ def test_start_up_failure_is_one_line_and_exit_code_1(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert "cannot start" in proc.stderr and str(key) in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_non_ascii_port_digits_are_refused_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A superscript digit is no port: the message names the setting and the form."""
+    monkeypatch.setenv("IPNDHT_BOOTSTRAP", "127.0.0.1:\u00b2")
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    assert "IPNDHT_BOOTSTRAP" in str(info.value) and "host:port" in str(info.value)

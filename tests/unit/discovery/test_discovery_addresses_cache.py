@@ -52,3 +52,11 @@ async def test_sqlite_cache_round_trip_skips_bad_rows(tmp_path: Path) -> None:
     assert loaded[0].node_id == bytes([0]) * 20
     with sqlite3.connect(tmp_path / "peers.sqlite3") as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+@pytest.mark.parametrize("entry", ["10.0.0.1:\u00b2", "host:\u0661\u0662", "host\n:80", "a.b\n:80"])
+def test_non_ascii_ports_and_trailing_newlines_are_invalid_argument(entry: str) -> None:
+    """Digits int() refuses and a newline that '$' would allow are refused
+    as InvalidArgument, never a ValueError."""
+    with pytest.raises(InvalidArgument):
+        parse_host_port(entry)
