@@ -21,7 +21,11 @@ help:
 	@echo "make proto        regenerate gen/ipndht/v1 from protos/"
 	@echo "make setup        virtual environment, dependencies, tools (idempotent)"
 
-setup: $(STAMP) $(BUF)
+# The Node.js client's dependencies, once its lock file exists.
+NODE_LOCK := $(wildcard clients/node/package-lock.json)
+NODE_STAMP := $(if $(NODE_LOCK),clients/node/node_modules/.installed)
+
+setup: $(STAMP) $(BUF) $(NODE_STAMP)
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +39,11 @@ $(BUF):
 	@if command -v npm >/dev/null 2>&1; then \
 		npm install --silent --no-audit --no-fund --prefix .tools @bufbuild/buf@$(BUF_VERSION); \
 	else echo "npm not found: buf lint unavailable (install Node.js and npm)"; fi
+
+clients/node/node_modules/.installed: clients/node/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --silent --no-audit --no-fund --prefix clients/node && touch $@; \
+	else echo "npm not found: the Node.js client test will say so (install Node.js and npm)"; fi
 
 # The generated package: _pb2.py, _pb2_grpc.py and .pyi stubs for both, never
 # edited by hand. tests/unit/test_proto_contract.py fails when it is stale.
