@@ -10,8 +10,9 @@ recomputes and checks.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import BinaryIO
 
@@ -30,30 +31,88 @@ DEFAULT_TTL_S = 48 * 3600
 
 SHA2_256 = common_pb2.HASH_ALGORITHM_SHA2_256
 BLAKE3 = common_pb2.HASH_ALGORITHM_BLAKE3
+#: Text names of the algorithms, as ``format_content_hash`` writes them.
+ALGORITHM_NAMES = {BLAKE3: "blake3", SHA2_256: "sha2-256"}
+#: Digest length of both algorithms, in bytes.
+DIGEST_BYTES = 32
+
+#: ``progress(bytes_done, total)`` called while hashing.
+Progress = Callable[[int, int], None]
 
 
 def now_us() -> int:
     return time.time_ns() // 1_000
 
 
-def hash_stream(stream: BinaryIO, algorithm: int = BLAKE3) -> common_pb2.ContentHash:
-    """The content hash of everything left in ``stream``, read in chunks."""
+def hash_stream(
+    stream: BinaryIO,
+    algorithm: int = BLAKE3,
+    *,
+    progress: Progress | None = None,
+    total: int = 0,
+) -> common_pb2.ContentHash:
+    """The content hash of everything left in ``stream``, read in chunks;
+    ``progress(bytes_done, total)`` after each chunk when given."""
     if algorithm == SHA2_256:
         hasher: hashlib._Hash | blake3.blake3 = hashlib.sha256()
     elif algorithm == BLAKE3:
         hasher = blake3.blake3()
     else:
         raise ValueError(f"unsupported hash algorithm {algorithm}: use SHA2_256 or BLAKE3")
+    done = 0
     while chunk := stream.read(CHUNK_BYTES):
         hasher.update(chunk)
+        done += len(chunk)
+        if progress is not None:
+            progress(done, max(total, done))
     return common_pb2.ContentHash(algorithm=algorithm, digest=hasher.digest())  # type: ignore[arg-type]
 
 
-def hash_file(path: str | Path, algorithm: int = BLAKE3) -> tuple[common_pb2.ContentHash, int]:
-    """The content hash and size of the file at ``path``."""
+def hash_file(
+    path: str | Path, algorithm: int = BLAKE3, *, progress: Progress | None = None
+) -> tuple[common_pb2.ContentHash, int]:
+    """The content hash and size of the file at ``path``;
+    ``progress(bytes_done, total)`` while hashing when given."""
     with open(path, "rb") as stream:
-        content = hash_stream(stream, algorithm)
+        total = os.fstat(stream.fileno()).st_size
+        if progress is not None:
+            progress(0, total)
+        content = hash_stream(stream, algorithm, progress=progress, total=total)
         return content, stream.tell()
+
+
+def format_content_hash(content: common_pb2.ContentHash) -> str:
+    """``"blake3:<hex>"`` or ``"sha2-256:<hex>"``; the inverse of
+    ``parse_content_hash``."""
+    name = ALGORITHM_NAMES.get(content.algorithm)
+    if name is None:
+        raise ValueError(f"unknown hash algorithm {content.algorithm}")
+    return f"{name}:{content.digest.hex()}"
+
+
+def parse_content_hash(text: str) -> common_pb2.ContentHash:
+    """The ContentHash written as ``"blake3:<hex>"``, ``"sha2-256:<hex>"``
+    or bare 64 hex digits (BLAKE3). ``ValueError`` saying what is wrong."""
+    name, sep, digest_hex = text.strip().rpartition(":")
+    if not sep:
+        name = "blake3"
+    by_name = {v: k for k, v in ALGORITHM_NAMES.items()}
+    algorithm = by_name.get(name.lower())
+    if algorithm is None:
+        raise ValueError(
+            f"unknown hash algorithm {name!r} in {text!r}: use blake3:<hex> or sha2-256:<hex>"
+        )
+    digest = b""
+    if digest_hex.isascii() and len(digest_hex) == DIGEST_BYTES * 2:
+        try:
+            digest = bytes.fromhex(digest_hex)
+        except ValueError:
+            digest = b""
+    if len(digest) != DIGEST_BYTES:
+        raise ValueError(
+            f"bad content hash {text!r}: the digest must be {DIGEST_BYTES * 2} hex digits"
+        )
+    return common_pb2.ContentHash(algorithm=algorithm, digest=digest)
 
 
 def content_key(content: common_pb2.ContentHash) -> bytes:
