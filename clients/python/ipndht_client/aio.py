@@ -17,7 +17,7 @@ Provider records have no metadata field, so ``provide`` takes none.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar, cast
@@ -468,7 +468,7 @@ class AsyncDiscoveryClient:
         kinds: Iterable[int] = (),
         include_current: bool = False,
         timeout_s: float | None = None,
-    ) -> AsyncIterator[discovery_pb2.WatchPeersResponse]:
+    ) -> AsyncGenerator[discovery_pb2.WatchPeersResponse, None]:
         """Peer events as they happen. The stream has no deadline unless
         ``timeout_s`` is given; closing the iterator (``await .aclose()``)
         cancels the call."""

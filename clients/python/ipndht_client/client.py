@@ -16,7 +16,7 @@ Provider records have no metadata field, so ``provide`` takes none.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar, cast
@@ -446,7 +446,7 @@ class DiscoveryClient:
         kinds: Iterable[int] = (),
         include_current: bool = False,
         timeout_s: float | None = None,
-    ) -> Iterator[discovery_pb2.WatchPeersResponse]:
+    ) -> Generator[discovery_pb2.WatchPeersResponse, None, None]:
         """Peer events as they happen. The stream has no deadline unless
         ``timeout_s`` is given; closing the iterator (``.close()``, leaving
         a ``for`` loop's generator) cancels the call."""
