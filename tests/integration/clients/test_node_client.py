@@ -53,7 +53,10 @@ def run_node_tests(test_file: str, env: dict[str, str] | None = None) -> None:
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
-        pytest.fail(f"node --test {test_file} ran over {NODE_RUN_TIMEOUT_S} s:\n{exc.stdout}")
+        partial = (
+            exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else exc.stdout
+        )
+        pytest.fail(f"node --test {test_file} ran over {NODE_RUN_TIMEOUT_S} s:\n{partial or ''}")
     output = f"{result.stdout}\n{result.stderr}"
     assert result.returncode == 0, f"node --test {test_file} exited {result.returncode}:\n{output}"
 
