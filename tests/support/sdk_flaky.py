@@ -21,8 +21,11 @@ WORKERS = 2
 class _Servicer:
     """Resolve only; the other methods are not served."""
 
-    def __init__(self, failures: int) -> None:
+    def __init__(self, failures: int, hold: bool) -> None:
         self.failures = failures
+        self.hold = hold
+        #: Set on shutdown: a held call returns then.
+        self.released = threading.Event()
         self.attempts = 0
         self.request_ids: list[str] = []
         self._lock = threading.Lock()
@@ -33,6 +36,8 @@ class _Servicer:
             attempt = self.attempts
         metadata = dict(context.invocation_metadata())
         self.request_ids.append(str(metadata.get("x-request-id", "")))
+        if self.hold:
+            self.released.wait()
         if attempt <= self.failures:
             context.abort(grpc.StatusCode.UNAVAILABLE, f"warming up (attempt {attempt})")
         return handles_pb2.ResolveResponse(
@@ -42,10 +47,11 @@ class _Servicer:
 
 class FlakyRegistry:
     """``with FlakyRegistry(failures=2) as server:`` then ``server.endpoint``
-    and ``server.attempts``."""
+    and ``server.attempts``. With ``hold`` every call waits until the server
+    stops (a service that never answers)."""
 
-    def __init__(self, failures: int) -> None:
-        self.servicer = _Servicer(failures)
+    def __init__(self, failures: int = 0, *, hold: bool = False) -> None:
+        self.servicer = _Servicer(failures, hold)
         self.port = free_tcp_port()
         self.endpoint = f"127.0.0.1:{self.port}"
         self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=WORKERS))
@@ -73,4 +79,5 @@ class FlakyRegistry:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self.servicer.released.set()
         self._server.stop(grace=None).wait()

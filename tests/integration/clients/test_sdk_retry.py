@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ipndht_client import AsyncClient, Client, Endpoints, Unavailable
+from ipndht_client import AsyncClient, Client, DeadlineExceeded, Endpoints, Unavailable
 from tests.support.net import free_tcp_port
 from tests.support.sdk_flaky import FlakyRegistry
 
@@ -67,3 +67,25 @@ async def test_the_async_client_retries_too() -> None:
             answer = await client.handles.resolve(KEY_HEX)
         assert answer.public_key == b"\x01" * 32
         assert server.attempts == 3
+
+
+def test_a_call_that_gets_no_answer_ends_at_its_deadline() -> None:
+    """A service that never answers: DeadlineExceeded carrying the request id sent."""
+    with (
+        FlakyRegistry(hold=True) as server,
+        Client(_endpoints(server.endpoint), timeout_s=0.5) as client,
+    ):
+        with pytest.raises(DeadlineExceeded) as info:
+            client.handles.resolve(KEY_HEX)
+        assert info.value.request_id == server.servicer.request_ids[0]
+        assert server.attempts == 1
+
+
+async def test_the_async_client_reports_a_down_service_as_unavailable() -> None:
+    """AsyncClient against nothing listening: Unavailable, as the sync client."""
+    endpoint = f"127.0.0.1:{free_tcp_port()}"
+    async with AsyncClient(_endpoints(endpoint), max_attempts=2) as client:
+        with pytest.raises(Unavailable):
+            await client.handles.resolve(KEY_HEX)
+        with pytest.raises(Unavailable):
+            await client.health("content")

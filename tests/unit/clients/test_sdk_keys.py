@@ -16,6 +16,11 @@ def _same(a: sdk_keys.Ed25519PrivateKey, b: sdk_keys.Ed25519PrivateKey) -> bool:
     return sdk_keys.public_key_bytes(a) == sdk_keys.public_key_bytes(b)
 
 
+def keyfile_text(key: sdk_keys.Ed25519PrivateKey) -> str:
+    """What services/core/keyfile.py writes for ``key``."""
+    return key.private_bytes_raw().hex() + "\n"
+
+
 def test_saved_key_is_mode_0600_and_loads_back(tmp_path: Path) -> None:
     """save_key writes a 0600 file (creating parent folders) that load_key reads back."""
     key = generate_key()
@@ -42,11 +47,6 @@ def test_an_sdk_key_file_loads_with_the_services_keyfile(tmp_path: Path) -> None
     save_key(key, path)
     assert _same(keyfile.load_or_create(path), key)
     assert path.read_text() == keyfile_text(key)
-
-
-def keyfile_text(key: sdk_keys.Ed25519PrivateKey) -> str:
-    seed = key.private_bytes_raw()
-    return seed.hex() + "\n"
 
 
 def test_save_refuses_an_existing_file_unless_overwrite(tmp_path: Path) -> None:
