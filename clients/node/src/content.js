@@ -104,7 +104,7 @@ export function contentKey(content) {
 /**
  * @typedef {object} ProviderOptions
  * @property {bigint | number | string} [seq] default 1
- * @property {string} [handle] the provider's @handle, resolving to its key
+ * @property {string} [handle] the provider's handle ("\@name.ipn"), which must resolve to its key
  * @property {bigint | number | string} [sizeBytes]
  * @property {boolean} [withdrawn]
  * @property {number} [ttlS] default 48 h

@@ -22,6 +22,7 @@ export const Status = Object.freeze({
   UNAUTHENTICATED: 16,
 });
 
+/** @type {Map<number, string>} */
 const NAME_OF_CODE = new Map(Object.entries(Status).map(([name, code]) => [code, name]));
 
 /** Metadata key of the request id (services/core/constants.py). */
