@@ -247,14 +247,13 @@ def list_content(state: State, since: int, until: int, limit: int, page_size: in
     window = f"{format_time(since) or 'the start'} .. {format_time(until) or 'now'}"
     state.output.table(
         f"content announced {window}",
-        ["announced", "content", "provider key", "handle", "hash timer"],
+        ["announced", "content", "provider key", "handle"],
         (
             (
                 format_time(e.hash_timer.time_us),
                 format_content_hash(e.content),
                 e.provider_key,
                 e.handle,
-                e.hash_timer.hex,
             )
             for e in entries
         ),
