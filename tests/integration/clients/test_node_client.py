@@ -13,6 +13,7 @@ import pytest
 
 from tests.support.redis import RedisProcess
 from tests.support.system import System
+from tests.vectors import generate_clients
 
 NODE_DIR = Path(__file__).resolve().parents[3] / "clients" / "node"
 NODE_MISSING = "node not found: install Node.js >= 18 (.ci/run installs it)"
@@ -68,6 +69,11 @@ def test_missing_node_fails_with_a_plain_message(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("PATH", "")
     with pytest.raises(pytest.fail.Exception, match=re.escape(NODE_MISSING)):
         node_binary()
+
+
+def test_client_vectors_match_the_python_code() -> None:
+    """tests/vectors/clients.json is what the Python SDK and content service compute now."""
+    assert generate_clients.main(["--check"]) == 0, "run: python -m tests.vectors.generate_clients"
 
 
 def test_node_client_offline() -> None:
