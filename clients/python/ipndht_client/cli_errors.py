@@ -136,7 +136,7 @@ def failure_from(
         message = describe_rpc_error(error, service=service, endpoint=endpoint, timeout_s=timeout_s)
         return CliFailure(message, code, as_json=as_json, details=details)
     if isinstance(error, KeyFileError):
-        return CliFailure(f"key file: {error}", code, as_json=as_json, details={"kind": "key"})
+        return CliFailure(str(error), code, as_json=as_json, details={"kind": "key_file"})
     text = str(error) or type(error).__name__
     return CliFailure(
         f"unexpected error: {type(error).__name__}: {text}",

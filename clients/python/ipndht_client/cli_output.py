@@ -10,6 +10,7 @@ and signed records carry their decoded payload under ``"decoded"``.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -22,8 +23,9 @@ from rich.text import Text
 
 from ipndht.v1 import common_pb2, content_pb2, handles_pb2
 
-#: Width used when stdout is not a terminal, so piped tables keep 64-digit
-#: keys on one line instead of folding them at rich's default of 80.
+#: Width used when stdout is not a terminal and COLUMNS is unset, so piped
+#: tables keep 64-digit keys on one line instead of folding them at rich's
+#: default of 80.
 PIPE_WIDTH = 200
 
 #: Payload message of each record namespace, for decoding ``value``.
@@ -82,7 +84,8 @@ def decode_payload(record: common_pb2.SignedRecord) -> Message | None:
 def stdout_console() -> Console:
     """A console on the current stdout (made per command: tests swap it)."""
     tty = sys.stdout.isatty()
-    return Console(file=sys.stdout, width=None if tty else PIPE_WIDTH, soft_wrap=not tty)
+    wide = not tty and not os.environ.get("COLUMNS")
+    return Console(file=sys.stdout, width=PIPE_WIDTH if wide else None, soft_wrap=not tty)
 
 
 def stderr_console() -> Console:

@@ -62,7 +62,7 @@ def test_a_wrong_or_missing_passphrase_exits_8_with_one_line(tmp_path: Path) -> 
     run("keygen", "--passphrase", "right", key=path)
     wrong = run("--passphrase", "wrong", "pubkey", key=path)
     assert wrong.exit_code == 8
-    assert wrong.stderr.strip().startswith("ipndht: key file: cannot decrypt key file")
+    assert wrong.stderr.strip().startswith("ipndht: cannot decrypt key file")
     assert "wrong passphrase" in wrong.stderr
     assert "Traceback" not in wrong.output
     missing = run("pubkey", key=path)
