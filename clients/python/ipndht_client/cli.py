@@ -13,6 +13,8 @@ turns every failure into one line on stderr, never a traceback.
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +49,11 @@ class IpndhtGroup(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError:
+            # The reader went away (``ipndht peers watch --json | head``):
+            # nothing more to say, and nothing to say it to.
+            _silence_stdout()
+            raise click.exceptions.Exit(0) from None
         except KeyboardInterrupt:
             state = ctx.find_object(State)
             raise CliFailure(
@@ -62,6 +69,15 @@ class IpndhtGroup(click.Group):
                 timeout_s=state.timeout_s if state else DEFAULT_TIMEOUT_S,
                 as_json=bool(state and state.as_json),
             ) from None
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush is quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass  # stdout has no file descriptor (tests): nothing will flush to it
 
 
 def _endpoint(ctx: click.Context, param: click.Parameter, value: str) -> str:

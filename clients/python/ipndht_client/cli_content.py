@@ -86,7 +86,7 @@ def hash_file_with_progress(
         return digest, stream.tell()
 
 
-def _show_progress(state: State) -> bool:
+def progress_wanted(state: State) -> bool:
     return not state.as_json and sys.stderr.isatty()
 
 
@@ -127,7 +127,7 @@ def provide(
     if path.is_file():
         try:
             digest, total = hash_file_with_progress(
-                path, ALGORITHMS[algorithm], show=_show_progress(state)
+                path, ALGORITHMS[algorithm], show=progress_wanted(state)
             )
         except OSError as exc:
             raise click.BadParameter(

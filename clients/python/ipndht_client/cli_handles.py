@@ -189,6 +189,9 @@ def _exit_for_status_number(number: int) -> int:
 @click.option("--meta", "-m", multiple=True, metavar="KEY=VALUE", help="New metadata (repeatable).")
 @click.option("--clear-metadata", is_flag=True, help="Remove every metadata entry.")
 @click.option("--alias", default=None, help='New alias ("" removes it).')
+@click.option(
+    "--target", default=None, help="Key the handle resolves to: hex, or a handle or alias."
+)
 @pass_state
 def update(
     state: State,
@@ -198,8 +201,9 @@ def update(
     meta: tuple[str, ...],
     clear_metadata: bool,
     alias: str | None,
+    target: str | None,
 ) -> None:
-    """Change the addresses, metadata or alias of NAME.
+    """Change the addresses, metadata, alias or target key of NAME.
 
     What is not given keeps its current value."""
     if addresses and clear_addresses:
@@ -209,16 +213,23 @@ def update(
     metadata = split_pairs(meta, "--meta")
     new_addresses = addresses if addresses else (() if clear_addresses else None)
     new_metadata = metadata if metadata else ({} if clear_metadata else None)
-    if new_addresses is None and new_metadata is None and alias is None:
-        raise click.UsageError("nothing to change: give --address, --meta or --alias")
+    if new_addresses is None and new_metadata is None and alias is None and target is None:
+        raise click.UsageError("nothing to change: give --address, --meta, --alias or --target")
     key = state.key()
+    target_key = _public_key(state, target, "--target") if target is not None else None
     reply = state.client("handles").handles.update(
-        key, name, addresses=new_addresses, metadata=new_metadata, alias=alias
+        key,
+        name,
+        addresses=new_addresses,
+        metadata=new_metadata,
+        alias=alias,
+        target_key=target_key,
     )
     _show_write(state, "updated", reply)
 
 
-def _owner_key(state: State, text: str) -> bytes:
+def _public_key(state: State, text: str, param: str) -> bytes:
+    """A public key given as 64 hex digits, or a handle or alias resolved."""
     cleaned = text.strip().lower()
     if len(cleaned) == PUBLIC_KEY_HEX_LEN:
         try:
@@ -230,7 +241,7 @@ def _owner_key(state: State, text: str) -> bytes:
     except InvalidArgument as exc:
         raise click.BadParameter(
             f"{text!r} is neither 64 hex digits nor a handle or alias ({exc.message})",
-            param_hint="NEW_OWNER",
+            param_hint=param,
         ) from None
 
 
@@ -243,7 +254,7 @@ def transfer(state: State, name: str, new_owner: str) -> None:
 
     NEW_OWNER is a hex public key, or a handle or alias that resolves to one."""
     key = state.key()
-    owner = _owner_key(state, new_owner)
+    owner = _public_key(state, new_owner, "NEW_OWNER")
     reply = state.client("handles").handles.transfer(key, name, owner)
     _show_write(state, "transferred", reply)
 

@@ -106,12 +106,17 @@ def test_keygen_then_handle_register_resolve_update_history(system: System, tmp_
 
 
 def test_handle_transfer_and_release_by_the_owner(system: System, tmp_path: Path) -> None:
-    """Transfer hands a handle to another key (named by its hex key); the new
-    owner can release it and it no longer resolves."""
+    """update --target points a handle at another key; transfer hands it to
+    that key (named by its hex key); the new owner can release it and it no
+    longer resolves."""
     old, new = tmp_path / "old.key", tmp_path / "new.key"
     ok_json(ipndht(system, old, "--json", "keygen"))
     new_public = ok_json(ipndht(system, new, "--json", "keygen"))["public_key"]
     ok_json(ipndht(system, old, "--json", "handle", "register", "@handover.ipn"))
+    aimed = ok_json(
+        ipndht(system, old, "--json", "handle", "update", "@handover.ipn", "--target", new_public)
+    )
+    assert aimed["record"]["decoded"]["target_key"] == new_public
     moved = ok_json(
         ipndht(system, old, "--json", "handle", "transfer", "@handover.ipn", new_public)
     )
