@@ -12,7 +12,12 @@ The lookup ends when the k closest live candidates have all answered or
 failed, or, for value lookups, as soon as ``quorum`` holders returned valid
 records (or the caller's ``done`` says so: a get waits for ``quorum``
 holders agreeing on the best record seen); a value lookup that already
-holds a valid record does not wait for late peers. (A node lookup does
+holds a valid record does not wait for late peers. After its first alpha
+queries, a value lookup keeps no more queries active than answers it still
+wants (``wanted``): once one holder of a quorum-of-3 get has answered, the
+two queries still out are enough, and a new one would only cost the network
+and the event loop. Once any peer is late or dead the lookup goes back to
+alpha queries at a time, so churn costs no more latency. (A node lookup does
 wait for late peers among the k closest: returning far nodes under a
 loaded event loop would misdirect STOREs.)
 """
@@ -66,6 +71,7 @@ class Lookup:
         on_value: OnValue | None = None,
         quorum: int = 1,
         done: Callable[[], bool] | None = None,
+        wanted: Callable[[], int] | None = None,
     ) -> None:
         self._protocol = protocol
         self._target = Node(target)
@@ -76,6 +82,9 @@ class Lookup:
         self._on_value = on_value
         self._quorum = quorum
         self._done = done
+        self._wanted = wanted
+        # Set once a peer is late or dead: from then on the full alpha is used.
+        self._trouble = False
         self._nodes: dict[bytes, Node] = {}
         self._state: dict[bytes, int] = {}
         self._own = protocol.source_node.id
@@ -101,8 +110,11 @@ class Lookup:
                 (n for n in self._nodes.values() if self._state[n.id] != _FAIL), key=self._dist
             )[: self._ksize]
             active = sum(1 for n, _ in inflight.values() if self._state[n.id] == _WAIT)
+            limit = self._alpha
+            if self._wanted is not None and not self._trouble and out.rpcs >= self._alpha:
+                limit = min(limit, max(1, self._wanted()))
             for node in live:
-                if active >= self._alpha:
+                if active >= limit:
                     break
                 if self._state[node.id] == _NEW:
                     fut = self._protocol.request((node.ip, node.port), self._rpc, self._args, node)
@@ -132,6 +144,7 @@ class Lookup:
             for node, deadline in inflight.values():
                 if self._state[node.id] == _WAIT and deadline <= now:
                     self._state[node.id] = _LATE
+                    self._trouble = True
         answered.sort(key=self._dist)
         out.closest = answered[: self._ksize]
         out.without_value.sort(key=self._dist)
@@ -146,6 +159,7 @@ class Lookup:
         ok, data = reply
         if not ok:
             self._state[node.id] = _FAIL
+            self._trouble = True
             return
         self._state[node.id] = _OK
         answered.append(node)

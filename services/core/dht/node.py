@@ -188,6 +188,7 @@ class DhtNode(Server):  # type: ignore[misc]
         quorum: int = 1,
         extra: list[Any] | None = None,
         done: Callable[[], bool] | None = None,
+        wanted: Callable[[], int] | None = None,
     ) -> LookupOutcome:
         proto = self._proto()
         peers = proto.router.find_neighbors(Node(key), k=self.ksize)
@@ -205,6 +206,7 @@ class DhtNode(Server):  # type: ignore[misc]
             on_value=on_value,
             quorum=quorum,
             done=done,
+            wanted=wanted,
         )
         outcome = await lookup.run()
         self.counters.lookup_rpcs += outcome.rpcs
@@ -289,8 +291,19 @@ class DhtNode(Server):  # type: ignore[misc]
         # holders replaying an old version cost extra queries, not a wrong answer.
         lead: list[Any] = [local, 1 if local is not None else 0]
 
+        # Holders mostly return the same bytes: each distinct record is
+        # validated (signature checks included) once per get.
+        judged: dict[bytes, RecordInfo | None] = {local.raw: local} if local else {}
+
         def on_value(node: Node, payload: Any) -> int:
-            info = self._read(dht_key, payload, now)
+            if isinstance(payload, bytes) and payload in judged:
+                info = judged[payload]
+                if info is None:
+                    self.counters.invalid_values_seen += 1
+            else:
+                info = self._read(dht_key, payload, now)
+                if isinstance(payload, bytes):
+                    judged[payload] = info
             if info is None or info.multi:
                 return 0
             seen.append((node, info))
@@ -305,7 +318,11 @@ class DhtNode(Server):  # type: ignore[misc]
         outcome = LookupOutcome()
         if lead[1] < quorum:
             outcome = await self._lookup(
-                dht_key, "find_value", on_value=on_value, done=lambda: lead[1] >= quorum
+                dht_key,
+                "find_value",
+                on_value=on_value,
+                done=lambda: lead[1] >= quorum,
+                wanted=lambda: quorum - lead[1],
             )
         candidates = [info for _, info in seen] + ([local] if local is not None else [])
         if not candidates:

@@ -8,6 +8,9 @@
 - A full bucket pings its head at most once per cooldown.
 - An optional IP-diversity limit caps nodes of one /24 or /48 per bucket.
 - Only well-formed node ids (20 bytes) are ever added.
+- ``find_neighbors`` returns the k truly closest nodes (the package walks
+  buckets outward from the target's and stops at the first k it meets,
+  which need not be the closest).
 """
 
 from __future__ import annotations
@@ -21,6 +24,10 @@ from kademlia.routing import KBucket, RoutingTable
 
 from services.core.dht.constants import BUCKET_PING_COOLDOWN_S
 from services.core.dht.wire import subnet_of, valid_node_id
+
+
+def _first(item: tuple[int, Node]) -> int:
+    return item[0]
 
 
 class HardenedRoutingTable(RoutingTable):  # type: ignore[misc]
@@ -92,6 +99,34 @@ class HardenedRoutingTable(RoutingTable):  # type: ignore[misc]
         if now - self._last_head_ping.get(key, -1e9) >= BUCKET_PING_COOLDOWN_S:
             self._last_head_ping[key] = now
             self._ping_head(bucket.head())
+
+    def find_neighbors(
+        self, node: Node, k: int | None = None, exclude: Node | None = None
+    ) -> list[Node]:
+        """The ``k`` (default ksize) known nodes closest to ``node``, nearest
+        first, never ``node`` itself nor a node at ``exclude``'s address.
+
+        Buckets are aligned power-of-two blocks of the id space, so the
+        nearest any id in a block can be is the XOR distance with the block's
+        low bits cleared: buckets are visited in that order, and the walk
+        stops once k nodes are held and no later bucket can beat the k-th.
+        """
+        k = k or self.ksize
+        target = node.long_id
+        skip = (exclude.ip, exclude.port) if exclude is not None else None
+        blocks = sorted(
+            ((b.range[0] ^ target) & ~(b.range[1] - b.range[0]), i)
+            for i, b in enumerate(self.buckets)
+        )
+        found: list[tuple[int, Node]] = []
+        for floor, index in blocks:
+            if len(found) >= k and floor > found[k - 1][0]:
+                break
+            for n in self.buckets[index].nodes.values():
+                if n.id != node.id and (skip is None or (n.ip, n.port) != skip):
+                    found.append((n.long_id ^ target, n))
+            found.sort(key=_first)
+        return [n for _, n in found[:k]]
 
     def bucket_sizes(self) -> list[int]:
         return [len(b) for b in self.buckets]

@@ -12,7 +12,7 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
-import umsgpack
+import msgpack
 
 from services.core.dht.constants import (
     HEADER_BYTES,
@@ -119,7 +119,7 @@ def decode_datagram(data: bytes) -> Datagram | None:
     if not msgpack_shape_ok(payload):
         return None
     try:
-        body = umsgpack.unpackb(payload)
+        body = msgpack.unpackb(payload, raw=False, strict_map_key=False)
     except Exception:
         return None
     return Datagram(kind, bytes(data[1:HEADER_BYTES]), body)
@@ -127,7 +127,7 @@ def decode_datagram(data: bytes) -> Datagram | None:
 
 def encode(kind: int, msg_id: bytes, body: Any) -> bytes:
     """One datagram; may exceed ``MAX_DATAGRAM_BYTES`` (callers check)."""
-    packed: bytes = umsgpack.packb(body)
+    packed: bytes = msgpack.packb(body, use_bin_type=True)
     return bytes((kind,)) + msg_id + packed
 
 

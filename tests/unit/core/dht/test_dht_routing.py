@@ -3,6 +3,8 @@ storm (behaviour 6), bad ids, IP diversity."""
 
 from __future__ import annotations
 
+import random
+
 from kademlia.node import Node
 from kademlia.routing import RoutingTable
 
@@ -108,3 +110,32 @@ def test_ip_diversity_off_accepts_many_loopback_nodes() -> None:
     for i in range(10):
         table.add_contact(Node(_id((1 << 159) + i), "127.0.0.1", 1000 + i))
     assert sum(table.bucket_sizes()) == 10
+
+
+def test_find_neighbors_returns_the_k_closest_known_nodes_in_order() -> None:
+    """Over a table of many split buckets, find_neighbors equals a brute-force
+    sort by XOR distance, never returns the target itself, and skips the
+    excluded address."""
+    rng = random.Random(5)
+    table = HardenedRoutingTable(
+        None,
+        4,
+        Node(_id(rng.getrandbits(160))),
+        ping_head=lambda _n: None,
+        ip_diversity=False,
+        max_per_subnet=2,
+        lonely_after_s=3600,
+    )
+    for port in range(1, 400):
+        table.add_contact(Node(_id(rng.getrandbits(160)), "127.0.0.1", port))
+    known = table.all_nodes()
+    assert len(table.buckets) > 4 and len(known) > 20
+    for _ in range(300):
+        target = Node(_id(rng.getrandbits(160)))
+        want = sorted(known, key=lambda n: n.long_id ^ target.long_id)
+        assert [n.id for n in table.find_neighbors(target, k=6)] == [n.id for n in want[:6]]
+    member = known[0]
+    got = table.find_neighbors(member, k=len(known))
+    assert member.id not in [n.id for n in got] and len(got) == len(known) - 1
+    got = table.find_neighbors(Node(_id(1)), k=len(known), exclude=member)
+    assert (member.ip, member.port) not in [(n.ip, n.port) for n in got]
