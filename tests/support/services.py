@@ -32,6 +32,10 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "shutdown_grace_s": 2.0,
         "dht_port": 0,
         "min_peers": 0,
+        # Never the defaults (50051/50052): a test must not join, or look
+        # handles up in, a system `make run` has up on this machine.
+        "discovery_addr": f"127.0.0.1:{free_tcp_port()}",
+        "handles_addr": f"127.0.0.1:{free_tcp_port()}",
     }
     values.update(overrides)
     return Settings(**values)
@@ -73,6 +77,9 @@ class ServiceProcess:
         self.env.setdefault("IPNDHT_METRICS_PORT", str(free_tcp_port()))
         self.env.setdefault("IPNDHT_DHT_PORT", "0")
         self.env.setdefault("IPNDHT_MIN_PEERS", "0")
+        # As in make_settings: never the default ports of a `make run` system.
+        self.env.setdefault("IPNDHT_DISCOVERY_ADDR", f"127.0.0.1:{free_tcp_port()}")
+        self.env.setdefault("IPNDHT_HANDLES_ADDR", f"127.0.0.1:{free_tcp_port()}")
         self.log_path = log_path
         self.proc: subprocess.Popen[bytes] | None = None
 
