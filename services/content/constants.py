@@ -44,6 +44,10 @@ INDEX_READ_CONCURRENCY = 16
 #: (possibly short) page with a token to continue: bounds the work of one
 #: call over a huge window; the client pages on, nothing is refused.
 MAX_BUCKETS_PER_CALL = 256
+#: Time buckets one ListContent call reads at once (each read itself runs up
+#: to INDEX_READ_CONCURRENCY lookups): 256 empty buckets then cost 32
+#: lookup latencies instead of 256, and at most 128 lookups are in flight.
+BUCKET_READ_CONCURRENCY = 8
 #: A bucket read from the DHT is marked complete in Redis for this long;
 #: afterwards it is read from the DHT again, which also repairs a mirror that
 #: missed a write while Redis was down.

@@ -15,6 +15,7 @@ lifetime setting); older ones are left out on both paths alike.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from prometheus_client import Counter
@@ -25,6 +26,7 @@ from services.content.constants import (
     BUCKET_MARKER_TTL_S,
     BUCKET_MEMO_MAX,
     BUCKET_MEMO_US,
+    BUCKET_READ_CONCURRENCY,
     MAX_BUCKETS_PER_CALL,
     ZSET_BATCH,
 )
@@ -125,7 +127,12 @@ class Timeline:
         bucket = self.bucket_of(start)
         out: list[content_pb2.ContentEntry] = []
         visited = 0
-        while (bucket >= last) if descending else (bucket <= last):
+        width = 1
+
+        def inside(b: int) -> bool:
+            return (b >= last) if descending else (b <= last)
+
+        while inside(bucket):
             if visited >= MAX_BUCKETS_PER_CALL:
                 edge = (
                     hashtimer.lowest(bucket + self.bucket_us)
@@ -133,13 +140,22 @@ class Timeline:
                     else (hashtimer.highest(bucket - 1))
                 )
                 return out, edge
-            visited += 1
+            # Buckets are read a few at a time, more after each one that did
+            # not fill the page: a long, mostly empty window costs
+            # 256 / BUCKET_READ_CONCURRENCY lookup latencies, not 256.
+            group = [bucket + i * step for i in range(width)]
+            group = [b for b in group if inside(b)][: MAX_BUCKETS_PER_CALL - visited]
             need = limit - len(out)
-            got = await self._bucket(bucket, lo, hi, after, need, descending)
-            out.extend(got[:need])
-            if len(out) >= limit:
-                return out, out[-1].hash_timer.hex
-            bucket += step
+            results = await asyncio.gather(
+                *(self._bucket(b, lo, hi, after, need, descending) for b in group)
+            )
+            for got in results:
+                visited += 1
+                out.extend(got[: limit - len(out)])
+                if len(out) >= limit:
+                    return out, out[-1].hash_timer.hex
+            bucket = group[-1] + step
+            width = min(width * 2, BUCKET_READ_CONCURRENCY)
         return out, None
 
     async def _bucket(

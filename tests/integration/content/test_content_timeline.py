@@ -112,3 +112,26 @@ async def test_answers_are_the_same_from_the_dht_after_redis_is_flushed(
     assert [e.hash_timer.hex for e in first] == sorted(timers)
     assert again == first
     assert third == first
+
+
+async def test_long_mostly_empty_window_pages_through_every_bucket_once(
+    service: ServiceHost, redis_flushed: RedisProcess
+) -> None:
+    """A window of 600 one-second buckets, nearly all empty, read from the
+    DHT (Redis flushed): a call visits at most 256 buckets, and following
+    the tokens yields every entry exactly once, in order, both directions."""
+    timers = await _provide_many(service, 6)
+    client = aioredis.Redis.from_url(redis_flushed.url)
+    await client.flushdb()
+    await client.aclose()
+    until = int(max(timers)[:14], 16) + 1
+    since = until - 600 * 1_000_000
+    async with content_stub(service) as stub:
+        first, token = await list_page(stub, since_us=since, until_us=until, limit=100)
+        assert first == [] and token  # 256 empty buckets, then a token to go on
+        up = await list_all(stub, since_us=since, until_us=until, limit=4)
+        down = await list_all(
+            stub, since_us=since, until_us=until, limit=4, order=content_pb2.LIST_ORDER_DESCENDING
+        )
+    assert [e.hash_timer.hex for e in up] == sorted(timers)
+    assert [e.hash_timer.hex for e in down] == sorted(timers, reverse=True)
