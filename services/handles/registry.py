@@ -85,12 +85,14 @@ class Registry:
                 "its records"
             )
         signed = signing.countersign(request, self._registrar)
-        self._lookup.policy.validate_record(signed)
         accepted = HandleEntry(signed, entry.payload)
         async with self._lock(entry.handle):
             current = await self._lookup.find_for_write(entry.handle)
             now = self._lookup.now_us()
+            # The transition first: a stranger's write to a held handle is
+            # PERMISSION_DENIED even when its record is also malformed.
             check_transition(entry, current, now, self._period_us, self._grace_us)
+            self._lookup.policy.validate_record(signed)
             await self._check_alias(accepted, now)
             claimed = await self._claim(accepted)
             holders = await self._store(accepted, current)

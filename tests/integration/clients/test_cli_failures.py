@@ -83,10 +83,10 @@ def test_an_unknown_handle_exits_4(system: System, tmp_path: Path) -> None:
 
 
 def test_writes_by_a_key_that_is_not_the_owner_are_refused(system: System, tmp_path: Path) -> None:
-    """Another key taking the handle by transfer is PERMISSION_DENIED (exit
-    6); its update, signed by a key other than the record's owner key, is a
-    bad signature (INVALID_ARGUMENT wrong_signer, exit 3); registering the
-    held handle is ALREADY_EXISTS (exit 5). The handle stays unchanged."""
+    """Another key taking the handle by transfer, or updating it (a record
+    signed by a key other than the owner's), is PERMISSION_DENIED (exit 6);
+    registering the held handle is ALREADY_EXISTS (exit 5). The handle stays
+    unchanged."""
     owner, other = tmp_path / "owner", tmp_path / "other"
     new_key(system, owner)
     thief = new_key(system, other)
@@ -97,9 +97,9 @@ def test_writes_by_a_key_that_is_not_the_owner_are_refused(system: System, tmp_p
     )
     assert "PERMISSION_DENIED" in denied and "not by its owner" in denied
     forged = one_line_failure(
-        ipndht(system, other, "handle", "update", "@owned-fail.ipn", "-a", "tcp://evil"), 3
+        ipndht(system, other, "handle", "update", "@owned-fail.ipn", "-a", "tcp://evil"), 6
     )
-    assert "wrong_signer" in forged
+    assert "PERMISSION_DENIED" in forged and "not by its owner" in forged
     taken = one_line_failure(ipndht(system, other, "handle", "register", "@owned-fail.ipn"), 5)
     assert "ALREADY_EXISTS" in taken
     still = json.loads(
