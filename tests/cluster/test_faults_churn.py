@@ -22,6 +22,7 @@ from tests.support.fault_figures import percentile, record
 from tests.support.swarm_services import (
     SwarmServices,
     Written,
+    restart,
     status_of,
     swarm_services,
     write_records,
@@ -90,7 +91,7 @@ async def _churn(system: SwarmServices, waves: int, pause_s: float) -> int:
         victims = await system.swarm.kill(0.10)
         killed += len(victims)
         await asyncio.sleep(pause_s)
-        await asyncio.gather(*(system.swarm.restart(node) for node in victims))
+        await asyncio.gather(*(restart(system.swarm, node) for node in victims))
         await asyncio.sleep(pause_s)
     return killed
 

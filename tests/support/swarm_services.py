@@ -164,6 +164,29 @@ async def swarm_services(
         await swarm.stop()
 
 
+async def restart(swarm: Swarm, node: DhtNode) -> DhtNode:
+    """``swarm.restart(node)``; when another socket took the node's port
+    while it was down (ports are ephemeral), the node comes back with the
+    same id and store at a new port, as a host given a new address would."""
+    try:
+        return await swarm.restart(node)
+    except OSError:
+        # Drop the node restart appended, which never started.
+        port = node.address[1]
+        swarm.nodes = [
+            n
+            for n in swarm.nodes
+            if n is node or n.config.node_id != node.node_id or n.config.port != port
+        ]
+    config = dataclasses.replace(node.config, node_id=node.node_id, port=0)
+    fresh = DhtNode(config, swarm.policy)
+    swarm.nodes.append(fresh)
+    await fresh.start()
+    peers = swarm.rng.sample(swarm.alive[:-1], min(3, len(swarm.alive) - 1))
+    await fresh.bootstrap([p.address for p in peers])
+    return fresh
+
+
 @dataclass(frozen=True)
 class Written:
     """Records written through the writer hosts, with what a reader must see."""
