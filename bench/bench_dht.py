@@ -1,16 +1,18 @@
 """DHT benchmark: the bare kademlia package and DhtNode side by side.
 
-For each N in (50, 200, 500) both run in this process on 127.0.0.1 (one
+For each N in (50, 200, 500, 1000) both run in this process on 127.0.0.1 (one
 after the other, never at once): N nodes bootstrapped, 200 puts and 200
 gets from random nodes; at N=200 also 30% of the nodes killed and 200 gets
 again. Both use the same 1 s RPC timeout (the package's default is 5 s) and
 the same record bytes. DhtNode reads gather quorum=3 valid answers (the
 default); the package stops at the first round that returns any value, and
 its store/ping storm copies values onto most nodes, so many of its reads are
-local. RSS per node is measured in a fresh subprocess. Results go to
-bench/results.json.
+local. Each N also records the scale curve: get p50 in ms and lookup RPCs
+per get (``dht_get_p50_ms_nN``, ``dht_rpcs_per_get_nN``) beside the bare
+package's. RSS per node (N=500) is measured in a fresh subprocess. Results
+go to bench/results.json.
 
-    .venv/bin/python -m bench.bench_dht [--sizes 50,200,500] [--ops 200]
+    .venv/bin/python -m bench.bench_dht [--sizes 50,200,500,1000] [--ops 200]
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import asyncio
 import functools
 import gc
 import logging
+import math
 import random
 import resource
 import statistics
@@ -31,6 +34,7 @@ from typing import Any
 
 import structlog
 from kademlia.network import Server
+from kademlia.protocol import KademliaProtocol
 
 from bench.results import record
 from services.core.dht.config import DhtConfig
@@ -51,6 +55,26 @@ def rss_mb() -> float:
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
+
+
+class _BareRpcCount:
+    """Counts the package's find_value / find_node RPCs (it keeps no counter)."""
+
+    rpcs = 0
+
+    @classmethod
+    def install(cls) -> None:
+        if getattr(KademliaProtocol, "_bench_counted", False):
+            return
+        for name in ("call_find_value", "call_find_node"):
+            original = getattr(KademliaProtocol, name)
+
+            async def counted(self: Any, *args: Any, _orig: Any = original) -> Any:
+                cls.rpcs += 1
+                return await _orig(self, *args)
+
+            setattr(KademliaProtocol, name, counted)
+        KademliaProtocol._bench_counted = True
 
 
 class BareSwarm:
@@ -142,7 +166,10 @@ async def bench_bare(n: int, ops: int, churn: bool, signer: JsonSigner) -> dict[
             dt, _ = await timed(functools.partial(node.set, name, raw))
             puts.append(dt)
             items.append((name, raw))
+        _BareRpcCount.install()
+        before = _BareRpcCount.rpcs
         _, gets = await run_gets(items, lambda k: rng.choice(swarm.alive()).get(k), 1)
+        out["rpcs_per_get"] = (_BareRpcCount.rpcs - before) / len(items)
         out["put_p50"] = statistics.median(puts)
         out["get_p50"] = statistics.median(gets)
         if churn:
@@ -173,7 +200,10 @@ async def bench_node(n: int, ops: int, churn: bool, signer: JsonSigner) -> dict[
             dt, _ = await timed(functools.partial(node.put, raw))
             puts.append(dt)
             items.append((json_dht_key("handle", f"bench-{n}-{i}"), raw))
+        before = sum(node.counters.lookup_rpcs for node in swarm.nodes)
         _, gets = await run_gets(items, lambda k: swarm.random_node().get(k), 1)
+        after = sum(node.counters.lookup_rpcs for node in swarm.nodes)
+        out["rpcs_per_get"] = (after - before) / len(items)
         out["put_p50"] = statistics.median(puts)
         out["get_p50"] = statistics.median(gets)
         if churn:
@@ -233,6 +263,25 @@ async def main(sizes: list[int], ops: int) -> None:
         for what in ("get", "put"):
             ratio = ours[f"{what}_p50"] / bare[f"{what}_p50"]
             record(f"dht_{what}_p50_ratio_n{n}", ratio, "x", floor=1.0, ratio=ratio, config=config)
+        # The scale curve: absolute latency and RPCs per get at each N, beside
+        # the bare package's (log2 N in the config, for the shape).
+        curve = {**config, "log2_n": round(math.log2(n), 2)}
+        record(
+            f"dht_get_p50_ms_n{n}",
+            ours["get_p50"] * 1000,
+            "ms",
+            floor=bare["get_p50"] * 1000,
+            ratio=ours["get_p50"] / bare["get_p50"],
+            config=curve,
+        )
+        record(
+            f"dht_rpcs_per_get_n{n}",
+            ours["rpcs_per_get"],
+            "rpcs",
+            floor=bare["rpcs_per_get"],
+            ratio=ours["rpcs_per_get"] / max(bare["rpcs_per_get"], 1e-9),
+            config=curve,
+        )
         if churn:
             churn_cfg = {**config, "killed": CHURN, "concurrency": CHURN_CONCURRENCY}
             record(
@@ -253,7 +302,7 @@ async def main(sizes: list[int], ops: int) -> None:
                 ratio=p99_ms / floor_ms,
                 config=churn_cfg,
             )
-        if n == max(sizes):
+        if n == 500:
             record(
                 f"dht_rss_mb_per_node_n{n}",
                 rss_in_subprocess(n),
@@ -265,14 +314,24 @@ async def main(sizes: list[int], ops: int) -> None:
         logging.getLogger(__name__).info("n=%d done in %.1fs", n, time.perf_counter() - t0)
 
 
+def _quiet() -> None:
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    logging.basicConfig(level=logging.CRITICAL)
+
+
+def run() -> None:
+    """`make bench`: every size, 200 operations each."""
+    _quiet()
+    asyncio.run(main([50, 200, 500, 1000], 200))
+
+
 def cli() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="50,200,500")
+    parser.add_argument("--sizes", default="50,200,500,1000")
     parser.add_argument("--ops", type=int, default=200)
     parser.add_argument("--rss-only", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
-    logging.basicConfig(level=logging.CRITICAL)
+    _quiet()
     if args.rss_only:
         print(f"{asyncio.run(rss_only(args.rss_only)):.6f}")
         return

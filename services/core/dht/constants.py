@@ -101,3 +101,10 @@ REFUSED_UNKNOWN = "unknown-rpc"
 #: Version of the routing-table state file, so a future format can be told
 #: apart and an unknown one ignored rather than misread.
 STATE_VERSION = 1
+
+#: Unknown peers that sent us a request and are being pinged back before
+#: they may enter the routing table. A peer joins the table only by
+#: answering from the address it claims, so junk or spoofed datagrams that
+#: carry a well-formed id never make it a contact; the bound keeps a flood
+#: of such datagrams from turning into a flood of pings.
+PROBES_MAX = 64

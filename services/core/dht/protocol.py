@@ -34,6 +34,7 @@ from services.core.dht.constants import (
     HEADER_BYTES,
     MAX_DATAGRAM_BYTES,
     MAX_RECORD_BYTES,
+    PROBES_MAX,
     REFUSED_ERROR,
     REFUSED_INVALID,
     REFUSED_UNKNOWN,
@@ -105,6 +106,8 @@ class DhtProtocol(KademliaProtocol):  # type: ignore[misc]
         self._ksize = ksize
         self._outstanding: dict[bytes, _Pending] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        # Ids of unknown requesters being pinged back (see ``_welcome``).
+        self._probing: set[bytes] = set()
         self._closed = False
         self.rtt = RttTable(config.rpc_timeout_s, config.rpc_timeout_floor_s)
         self._limiter = SourceRateLimiter(
@@ -327,11 +330,30 @@ class DhtProtocol(KademliaProtocol):  # type: ignore[misc]
             self._on_new_node(node)
 
     def _welcome(self, sender: Address, nodeid: object) -> bool:
+        """Refresh a known contact that wrote from its own address; ping back
+        any other sender and add it only if it answers with the same id."""
         if not valid_node_id(nodeid):
             return False
         assert isinstance(nodeid, bytes)
-        self.welcome_if_new(Node(nodeid, sender[0], sender[1]))
+        node = Node(nodeid, sender[0], sender[1])
+        if nodeid == self.source_node.id:
+            return True
+        bucket = self.router.buckets[self.router.get_bucket_for(node)]
+        known = bucket.nodes.get(nodeid)
+        if known is not None and known.same_home_as(node):
+            self.router.add_contact(node)
+        elif nodeid not in self._probing and len(self._probing) < PROBES_MAX and not self._closed:
+            self._probing.add(nodeid)
+            self.spawn(self._probe(node))
         return True
+
+    async def _probe(self, node: Node) -> None:
+        try:
+            ok, data = await self.request(_addr(node), "ping", [self.source_node.id])
+            if ok and data == node.id:
+                self.welcome_if_new(node)
+        finally:
+            self._probing.discard(node.id)
 
     # -- handlers -------------------------------------------------------------------
 
@@ -409,13 +431,13 @@ class DhtProtocol(KademliaProtocol):  # type: ignore[misc]
         return [(n.id, n.ip, n.port) for n in found]
 
     def rpc_find_node(self, sender: Address, nodeid: object, key: object) -> Any:
-        if not self._welcome(sender, nodeid) or not valid_key(key):
+        if not valid_key(key) or not self._welcome(sender, nodeid):
             return refusal(REFUSED_INVALID)
         assert isinstance(key, bytes)
         return self._neighbours(sender, key)
 
     def rpc_find_value(self, sender: Address, nodeid: object, key: object) -> Any:
-        if not self._welcome(sender, nodeid) or not valid_key(key):
+        if not valid_key(key) or not self._welcome(sender, nodeid):
             return refusal(REFUSED_INVALID)
         assert isinstance(key, bytes)
         info = self.storage.get_info(key)
@@ -424,7 +446,7 @@ class DhtProtocol(KademliaProtocol):  # type: ignore[misc]
         return {"value": info.raw}
 
     def rpc_get_providers(self, sender: Address, nodeid: object, key: object, limit: object) -> Any:
-        if not self._welcome(sender, nodeid) or not valid_key(key):
+        if not valid_key(key) or not self._welcome(sender, nodeid):
             return refusal(REFUSED_INVALID)
         if type(limit) is not int or limit < 1:
             return refusal(REFUSED_INVALID)

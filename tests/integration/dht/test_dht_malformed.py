@@ -199,3 +199,36 @@ async def test_flooding_source_is_throttled_while_honest_peers_are_served() -> N
         flooder.close()
         honest.close()
         await node.stop()
+
+
+async def test_requester_enters_the_routing_table_only_after_answering_a_ping(
+    node: DhtNode, raw: RawPeer
+) -> None:
+    """A request with a well-formed id from a socket that never answers (a
+    flooder, a spoofed source) is served, but its sender is only pinged back,
+    never added; a sender that answers the ping with the same id is added."""
+    silent_id = b"s" * 20
+    raw.request(node.address, "find_node", [silent_id, b"k" * 20])
+    assert isinstance(await raw.reply(), list)  # served
+    deadline = time.monotonic() + 2 * FAST.rpc_timeout_s
+    ping = None
+    while ping is None and time.monotonic() < deadline:
+        data, _ = await asyncio.wait_for(raw.replies.get(), 2.0)
+        if data[:1] == bytes((REQUEST,)):
+            ping = umsgpack.unpackb(data[21:])
+    assert ping is not None and ping[0] == "ping"  # pinged back, left unanswered
+    await asyncio.sleep(FAST.rpc_timeout_s + 0.2)
+    assert all(nid != silent_id for nid, _, _ in node.neighbours())
+
+    peer = DhtNode(FAST, JsonRecordPolicy([JsonSigner()]))
+    await peer.start()
+    try:
+        assert peer.protocol is not None
+        await peer.protocol.request(node.address, "find_node", [peer.node_id, b"k" * 20])
+        for _ in range(50):
+            if any(nid == peer.node_id for nid, _, _ in node.neighbours()):
+                break
+            await asyncio.sleep(0.02)
+        assert (peer.node_id, *peer.address) in node.neighbours()
+    finally:
+        await peer.stop()
