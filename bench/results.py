@@ -49,6 +49,6 @@ def record(
     tmp.replace(RESULTS)
     shown = f"{name}: {value:.4g} {unit}"
     if floor is not None:
-        shown += f" (floor {floor:.4g}, ratio {ratio:.3f})"
+        shown += f" (floor {floor:.4g}" + (")" if ratio is None else f", ratio {ratio:.3f})")
     print(shown, flush=True)
     return entry
