@@ -60,7 +60,22 @@ def test_state_lives_in_volumes_and_redis_keeps_an_aof() -> None:
         if name in ("redis", "keys"):
             continue
         assert any(v.endswith(":/data") for v in service["volumes"]), name
-    assert set(compose["volumes"]) >= {"redis-data", "keys"}
+    assert set(compose["volumes"]) >= {"redis-data", "keys", "trust"}
+
+
+def test_only_the_registry_can_read_the_registrar_private_key() -> None:
+    """The keys volume (the registrar's private key) is mounted by the key
+    maker and the handle registry only; every node gets the public key from
+    the trust volume, which is what IPNDHT_TRUSTED_REGISTRARS_FILE names."""
+    compose = _compose()
+    for name, service in compose["services"].items():
+        mounts = [v.split(":")[0] for v in service.get("volumes", [])]
+        if "keys" in mounts:
+            assert name in ("keys", "handle-registry"), name
+        if name not in ("redis", "keys"):
+            assert "trust" in mounts, name
+    env = compose["x-env"]
+    assert env["IPNDHT_TRUSTED_REGISTRARS_FILE"].startswith("/trust/")
 
 
 def test_dockerfile_copies_what_the_services_import() -> None:
