@@ -63,8 +63,12 @@ run: setup
 test: setup
 	$(PY) -m pytest -m "not faults" -p no:cacheprovider $(PYTEST_ARGS)
 
+# The fault suite; its figures (FAULT_FIGURE lines) go to bench/results.json.
+FAULT_FIGURES := bench/.work/fault-figures.jsonl
 test-faults: setup
-	$(PY) -m pytest -m "faults" -p no:cacheprovider $(PYTEST_ARGS)
+	@mkdir -p bench/.work && rm -f $(FAULT_FIGURES)
+	IPNDHT_FAULT_FIGURES=$(CURDIR)/$(FAULT_FIGURES) $(PY) -m pytest -m "faults" -p no:cacheprovider $(PYTEST_ARGS); \
+	status=$$?; $(PY) -m bench.fault_figures $(FAULT_FIGURES) && $(PY) -m bench --render; exit $$status
 
 lint: setup lint-proto
 	$(VENV)/bin/ruff check .
