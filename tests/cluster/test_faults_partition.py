@@ -65,7 +65,7 @@ FAST = Shape(
     registries_per_side=2, dht_nodes_per_side=3, contested=4, uncontested_per_side=3, seq_wars=2
 )
 HEAVY = Shape(
-    registries_per_side=2, dht_nodes_per_side=12, contested=24, uncontested_per_side=12, seq_wars=8
+    registries_per_side=3, dht_nodes_per_side=12, contested=32, uncontested_per_side=16, seq_wars=8
 )
 
 
@@ -208,9 +208,10 @@ async def _partition_heals(tmp_path: Path, shape: Shape, label: str) -> None:
 
         cluster.partition.split()
         split_at = time.monotonic()
-        expected: dict[str, bytes] = {}  # handle -> target key of the winner
+        # Every handle's writes run concurrently with the others' (as under load).
         now = sdk.now_us()
-        for i in range(shape.contested):
+
+        async def contest(i: int) -> bytes:
             name = f"@contest-{i}.ipn"
             a, b = keys.generate_private_key(), keys.generate_private_key()
             # Alternate which half registers earlier; every fourth is a tie on
@@ -221,9 +222,10 @@ async def _partition_heals(tmp_path: Path, shape: Shape, label: str) -> None:
             got_left, got_right = await asyncio.gather(
                 _write(left[i % len(left)], rec_left), _write(right[i % len(right)], rec_right)
             )
-            expected[name] = _target(_winner(got_left, got_right))
-        for i in range(shape.seq_wars):
-            name, owner, current = f"@war-{i}.ipn", war_owners[i], war_records[i]
+            return _target(_winner(got_left, got_right))
+
+        async def seq_war(i: int) -> bytes:
+            owner, current = war_owners[i], war_records[i]
             # Left takes one step (seq 2) earlier; right takes two (seq 3): seq wins.
             t_left = pub(keys.generate_private_key())
             await _write(
@@ -240,14 +242,27 @@ async def _partition_heals(tmp_path: Path, shape: Shape, label: str) -> None:
                 sdk.update(owner, step, target_key=t_right),
                 update=True,
             )
-            expected[name] = t_right
-        only: dict[str, bytes] = {}
-        for side, stubs in cluster.stubs.items():
-            for i in range(shape.uncontested_per_side):
-                owner = keys.generate_private_key()
-                name = f"@only-{side}-{i}.ipn"
-                await _write(stubs[i % len(stubs)], sdk.register(owner, name))
-                only[name] = pub(owner)
+            return t_right
+
+        async def uncontested(side: str, i: int) -> bytes:
+            owner = keys.generate_private_key()
+            stubs = cluster.stubs[side]
+            await _write(stubs[i % len(stubs)], sdk.register(owner, f"@only-{side}-{i}.ipn"))
+            return pub(owner)
+
+        contested = [f"@contest-{i}.ipn" for i in range(shape.contested)]
+        wars = [f"@war-{i}.ipn" for i in range(shape.seq_wars)]
+        singles = [(side, i) for side in SIDES for i in range(shape.uncontested_per_side)]
+        targets = await asyncio.gather(
+            *(contest(i) for i in range(shape.contested)),
+            *(seq_war(i) for i in range(shape.seq_wars)),
+            *(uncontested(side, i) for side, i in singles),
+        )
+        expected = dict(zip(contested + wars, targets, strict=False))
+        only = {
+            f"@only-{side}-{i}.ipn": target
+            for (side, i), target in zip(singles, targets[len(expected) :], strict=True)
+        }
         # The cut is real: the other half cannot see a half's own handles.
         assert await _resolve(right[0], "@only-left-0.ipn") == grpc.StatusCode.NOT_FOUND
         assert await _resolve(left[0], "@only-right-0.ipn") == grpc.StatusCode.NOT_FOUND
@@ -286,7 +301,7 @@ async def _partition_heals(tmp_path: Path, shape: Shape, label: str) -> None:
         figure(f"partition_{label}_contested_handles", len(expected), "handles")
         figure(
             f"partition_{label}_split_writes",
-            len(expected) + len(only) + shape.seq_wars * 2,
+            2 * shape.contested + 3 * shape.seq_wars + len(only),
             "writes",
         )
         figure(f"partition_{label}_datagrams_dropped", cluster.partition.dropped, "datagrams")
@@ -307,5 +322,6 @@ async def test_partitioned_halves_both_accept_writes_and_converge_after_heal(
 @pytest.mark.slow
 @pytest.mark.timeout(600)
 async def test_large_partition_converges_after_heal(tmp_path: Path) -> None:
-    """The same with 12 DHT nodes per half and six times the contested handles."""
+    """The same with 3 registries and 12 DHT nodes per half, and eight
+    times the contested handles."""
     await _partition_heals(tmp_path, HEAVY, "heavy")
