@@ -14,7 +14,13 @@ Differences from the package (each pinned by a test):
 - ``store``/``add_provider`` validate through the ``RecordPolicy`` and keep
   the better record; invalid, stale or oversized values are refused;
 - node ids must be 20 bytes before anything reaches the routing table;
-- per-peer adaptive timeouts (``RttTable``) replace the fixed 5 s.
+- per-peer adaptive timeouts (``RttTable``) replace the fixed 5 s;
+- an unknown requester is pinged back and enters the routing table only if
+  it answers from the address it claims.
+
+The module is a little over the usual size because the package's protocol
+is one class: the inbound checks, the outbound request machinery and the
+``rpc_*`` handlers it dispatches to must live on the same subclass.
 """
 
 from __future__ import annotations
