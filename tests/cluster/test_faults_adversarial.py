@@ -23,7 +23,8 @@ from ipndht.v1 import content_pb2, handles_pb2
 from services.core.dht.adversary import MaliciousProtocol
 from services.core.logging import configure_logging
 from services.core.records import model
-from tests.support.fault_figures import percentile, record
+from tests.support.faults import figure as record
+from tests.support.faults import percentile
 from tests.support.fuzz_flood import Flooder
 from tests.support.swarm_services import (
     ATTACKER,
@@ -143,7 +144,7 @@ async def _run(
                 calm: list[float] = []
                 flood: list[float] = []
                 flood_s += await _measure(reads, flooder, rounds, calm, flood)
-                trials.append((percentile(calm, 99), percentile(flood, 99)))
+                trials.append((percentile(calm, 0.99), percentile(flood, 0.99)))
                 if trials[-1][1] <= MAX_P99_RATIO * trials[-1][0]:
                     break
             assert flooder.alive()

@@ -18,7 +18,8 @@ import grpc
 import pytest
 
 from ipndht.v1 import content_pb2, handles_pb2
-from tests.support.fault_figures import percentile, record
+from tests.support.faults import figure as record
+from tests.support.faults import percentile
 from tests.support.swarm_services import (
     SwarmServices,
     Written,
@@ -109,7 +110,7 @@ async def _run(
             load.stopping.set()
             await asyncio.gather(*workers)
         success = load.ok / max(1, load.total)
-        p99 = percentile(load.latencies, 99)
+        p99 = percentile(load.latencies, 0.99)
         record(f"{label}_success_rate", success, "ratio")
         record(f"{label}_p99", p99 * 1000, "ms")
         record(f"{label}_reads", load.total, "count")

@@ -19,7 +19,7 @@ from google.protobuf.descriptor import MethodDescriptor
 from google.protobuf.message import Message
 from hypothesis import HealthCheck, given, settings
 
-from tests.support.fault_figures import record
+from tests.support.faults import figure as record
 from tests.support.fuzz_hosts import SERVICES, FuzzHosts, call, fuzz_hosts
 from tests.support.fuzz_proto import messages
 

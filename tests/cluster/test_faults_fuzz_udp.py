@@ -28,7 +28,7 @@ from services.core.dht.swarm import Swarm
 from services.core.nodes import build_policy
 from services.core.records import keys
 from services.core.records.signing import sign_record
-from tests.support.fault_figures import record
+from tests.support.faults import figure as record
 from tests.support.fuzz_hosts import LoopThread
 from tests.support.fuzz_udp import Sender, datagrams
 from tests.support.services import make_settings
