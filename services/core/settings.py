@@ -87,7 +87,9 @@ class Settings(BaseSettings):
         100_000, ge=1, description="Records the durable store holds before refusing."
     )
     dht_rate_limit_per_s: float = Field(
-        400.0, gt=0, description="Inbound datagrams per second allowed per source address."
+        1000.0,
+        gt=0,
+        description="Inbound requests per second allowed per source address (burst twice that).",
     )
     dht_ip_diversity: Literal["auto", "on", "off"] = Field(
         "auto", description="Per-bucket /24 (/48) limit: auto is off on loopback, on otherwise."

@@ -37,9 +37,13 @@ class DhtConfig:
     state_path: Path | None = None
     #: Records (single values plus provider entries) the store holds at most.
     store_max_records: int = 100_000
-    #: Inbound datagram token bucket per source: sustained rate and burst.
-    rate_limit_per_s: float = 400.0
-    rate_limit_burst: float = 800.0
+    #: Inbound request token bucket per source: sustained rate and burst.
+    #: A busy service node writing through a small network sends each peer
+    #: several hundred requests a second (a put is a lookup plus k stores),
+    #: so 1000/s throttles floods, not honest writers. Answers to our own
+    #: requests are never counted.
+    rate_limit_per_s: float = 1000.0
+    rate_limit_burst: float = 2000.0
     #: Sources tracked by the rate limiter (least recently seen forgotten).
     rate_limit_sources: int = 4096
     #: At most ``max_per_subnet`` nodes of one /24 (IPv4) or /48 (IPv6) per

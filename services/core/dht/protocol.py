@@ -88,6 +88,9 @@ class _Pending:
     node: Node | None
 
 
+_RESPONSE_BYTE = bytes((RESPONSE,))
+
+
 class DhtProtocol(KademliaProtocol):  # type: ignore[misc]
     """The hardened wire protocol of one node; see the module docstring."""
 
@@ -183,10 +186,11 @@ class DhtProtocol(KademliaProtocol):  # type: ignore[misc]
         if len(data) > MAX_DATAGRAM_BYTES:
             self.counters.rejected_datagrams += 1
             return
-        key: object = source[0] if self._limit_by_ip else source
-        if not self._limiter.allow(key):
-            self.counters.throttled_datagrams += 1
-            return
+        if not self._answer_to_us(data, source):
+            key: object = source[0] if self._limit_by_ip else source
+            if not self._limiter.allow(key):
+                self.counters.throttled_datagrams += 1
+                return
         dgram = decode_datagram(data)
         if dgram is None:
             self.counters.rejected_datagrams += 1
@@ -195,6 +199,14 @@ class DhtProtocol(KademliaProtocol):  # type: ignore[misc]
             self._on_response(dgram.msg_id, dgram.body, source)
         else:
             self._on_request(dgram.msg_id, dgram.body, source)
+
+    def _answer_to_us(self, data: bytes, source: Address) -> bool:
+        """True for a response to one of our outstanding requests, from the
+        address we asked: answers we asked for are never rate-limited."""
+        if data[:1] != _RESPONSE_BYTE:
+            return False
+        pending = self._outstanding.get(bytes(data[1:HEADER_BYTES]))
+        return pending is not None and pending.address == source
 
     def _on_request(self, msg_id: bytes, body: Any, source: Address) -> None:
         if not (

@@ -201,6 +201,26 @@ async def test_flooding_source_is_throttled_while_honest_peers_are_served() -> N
         await node.stop()
 
 
+async def test_answers_to_our_own_requests_are_never_throttled() -> None:
+    """A node with a tiny rate limit still gets every answer to the requests
+    it sends itself: only unsolicited datagrams count against the limit."""
+    tight = DhtConfig(rpc_timeout_s=0.5, rate_limit_per_s=1, rate_limit_burst=5)
+    asker = DhtNode(tight, JsonRecordPolicy([]))
+    peer = DhtNode(FAST, JsonRecordPolicy([]))
+    try:
+        await asker.start()
+        await peer.start()
+        assert asker.protocol is not None
+        replies = await asyncio.gather(
+            *(asker.protocol.ping(peer.address, asker.node_id) for _ in range(60))
+        )
+        assert all(ok for ok, _ in replies)
+        assert asker.stats()["throttled_datagrams"] == 0
+    finally:
+        await asker.stop()
+        await peer.stop()
+
+
 async def test_requester_enters_the_routing_table_only_after_answering_a_ping(
     node: DhtNode, raw: RawPeer
 ) -> None:
