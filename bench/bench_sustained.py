@@ -53,6 +53,7 @@ def _rss_mb(pid: int) -> float:
 
 async def _sustain(port: int, rate: float, pid: int) -> dict[str, float]:
     ok = errors = shed = 0
+    codes: dict[str, int] = {}
     latencies: list[float] = []
     in_flight = 0
     rss_warm = rss_end = 0.0
@@ -65,8 +66,9 @@ async def _sustain(port: int, rate: float, pid: int) -> dict[str, float]:
                 await _resolve(channel)
                 ok += 1
                 latencies.append(time.perf_counter() - started)
-            except grpc.RpcError:
+            except grpc.RpcError as exc:
                 errors += 1
+                codes[exc.code().name] = codes.get(exc.code().name, 0) + 1
             finally:
                 in_flight -= 1
 
@@ -97,6 +99,8 @@ async def _sustain(port: int, rate: float, pid: int) -> dict[str, float]:
         "rss_growth_mb": rss_end - rss_warm,
         "rss_end_mb": rss_end,
         "sent": float(sent),
+        "shed": float(shed),
+        "codes": codes,  # type: ignore[dict-item]
     }
 
 
@@ -152,7 +156,12 @@ def run() -> None:
         "calls",
         floor=0.0,
         ratio=None,
-        config={**config, "target": "0"},
+        config={
+            **config,
+            "target": "0",
+            "shed_by_generator": int(out["shed"]),
+            "status_codes": out["codes"],
+        },
     )
     record(
         "resolve_sustained_rss_growth_mb",
