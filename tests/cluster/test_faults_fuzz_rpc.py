@@ -33,8 +33,9 @@ FAST = settings(
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
-#: The fault suite: thousands of random cases per RPC.
-LONG = settings(FAST, max_examples=2_000, derandomize=False)
+#: The fault suite: 400 random cases per RPC (9,200 over the 23 RPCs), which
+#: keeps `make test-faults` within its 30 minutes on 2 cores.
+LONG = settings(FAST, max_examples=400, derandomize=False)
 #: Statuses that mean a bug: the error contract never sends them.
 BUG_CODES = {grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN}
 #: Client deadline of one fuzz call: no bad request may make a service hang
