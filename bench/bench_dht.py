@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import functools
 import gc
 import logging
@@ -29,7 +30,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import structlog
@@ -44,6 +45,8 @@ from services.core.dht.swarm import Swarm
 RPC_TIMEOUT_S = 1.0
 CHURN = 0.3
 CHURN_CONCURRENCY = 8
+#: The package's lookup RPCs, counted for the RPCs-per-get curve.
+_BARE_LOOKUP_RPCS = ("call_find_value", "call_find_node")
 
 
 def rss_mb() -> float:
@@ -57,24 +60,29 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
 
 
-class _BareRpcCount:
-    """Counts the package's find_value / find_node RPCs (it keeps no counter)."""
+@contextlib.contextmanager
+def _bare_rpc_count() -> Iterator[list[int]]:
+    """Count the package's find_value / find_node RPCs (it keeps no counter)
+    while the block runs; the package is restored afterwards. The wrapper is
+    a plain call returning the package's own coroutine, so the counted RPCs
+    cost no extra await."""
+    count = [0]
+    originals = {name: getattr(KademliaProtocol, name) for name in _BARE_LOOKUP_RPCS}
 
-    rpcs = 0
+    def counting(original: Any) -> Any:
+        def counted(self: Any, *args: Any) -> Any:
+            count[0] += 1
+            return original(self, *args)
 
-    @classmethod
-    def install(cls) -> None:
-        if getattr(KademliaProtocol, "_bench_counted", False):
-            return
-        for name in ("call_find_value", "call_find_node"):
-            original = getattr(KademliaProtocol, name)
+        return counted
 
-            async def counted(self: Any, *args: Any, _orig: Any = original) -> Any:
-                cls.rpcs += 1
-                return await _orig(self, *args)
-
-            setattr(KademliaProtocol, name, counted)
-        KademliaProtocol._bench_counted = True
+    for name, original in originals.items():
+        setattr(KademliaProtocol, name, counting(original))
+    try:
+        yield count
+    finally:
+        for name, original in originals.items():
+            setattr(KademliaProtocol, name, original)
 
 
 class BareSwarm:
@@ -166,10 +174,9 @@ async def bench_bare(n: int, ops: int, churn: bool, signer: JsonSigner) -> dict[
             dt, _ = await timed(functools.partial(node.set, name, raw))
             puts.append(dt)
             items.append((name, raw))
-        _BareRpcCount.install()
-        before = _BareRpcCount.rpcs
-        _, gets = await run_gets(items, lambda k: rng.choice(swarm.alive()).get(k), 1)
-        out["rpcs_per_get"] = (_BareRpcCount.rpcs - before) / len(items)
+        with _bare_rpc_count() as count:
+            _, gets = await run_gets(items, lambda k: rng.choice(swarm.alive()).get(k), 1)
+        out["rpcs_per_get"] = count[0] / len(items)
         out["put_p50"] = statistics.median(puts)
         out["get_p50"] = statistics.median(gets)
         if churn:
