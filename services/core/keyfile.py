@@ -3,7 +3,9 @@
 A key file holds the 32-byte seed as 64 hex digits (a trailing newline is
 allowed) and is created with mode 0600, exclusively and fsynced. The
 registrar key, content routing's index key and docker-compose's init step
-all use it.
+all use it, and the Python SDK (``ipndht_client.keys``) writes and reads
+its unencrypted key files through ``seed_text``, ``parse_seed`` and
+``write_private``.
 
 ``python -m services.core.keyfile PATH`` makes PATH if absent, writes
 PATH.pub (the public key in hex) and prints the public key; an existing key
@@ -22,14 +24,35 @@ from services.core.records.keys import Ed25519PrivateKey
 from services.core.records.limits import PUBLIC_KEY_BYTES
 
 
-def write_key(path: Path, key: Ed25519PrivateKey) -> None:
-    """Write ``key``'s seed to ``path`` (mode 0600; fails if it exists)."""
+def seed_text(key: Ed25519PrivateKey) -> str:
+    """The file contents for ``key``: its seed as 64 hex digits and a newline."""
+    return keys.private_key_to_seed(key).hex() + "\n"
+
+
+def parse_seed(text: str) -> Ed25519PrivateKey | None:
+    """The key whose seed ``text`` holds (surrounding white space allowed);
+    None when it is not exactly 64 hex digits."""
+    try:
+        seed = bytes.fromhex(text.strip()) if text.strip().isascii() else b""
+    except ValueError:
+        seed = b""
+    return keys.private_key_from_seed(seed) if len(seed) == PUBLIC_KEY_BYTES else None
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Create ``path`` with ``data``: mode 0600, exclusively (fails if it
+    exists), fsynced. Key files of every format are written through here."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(keys.private_key_to_seed(key).hex() + "\n")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
+
+
+def write_key(path: Path, key: Ed25519PrivateKey) -> None:
+    """Write ``key``'s seed to ``path`` (mode 0600; fails if it exists)."""
+    write_private(path, seed_text(key).encode("ascii"))
 
 
 def load_or_create(path: Path) -> Ed25519PrivateKey:
@@ -43,15 +66,12 @@ def load_or_create(path: Path) -> Ed25519PrivateKey:
         return key
     except (OSError, UnicodeDecodeError) as exc:
         raise FailedPrecondition(f"cannot read the key file {path}: {exc}") from exc
-    try:
-        seed = bytes.fromhex(text)
-    except ValueError:
-        seed = b""
-    if len(seed) != PUBLIC_KEY_BYTES:
+    stored = parse_seed(text)
+    if stored is None:
         raise FailedPrecondition(
             f"the key file {path} must hold {PUBLIC_KEY_BYTES * 2} hex digits (an Ed25519 seed)"
         )
-    return keys.private_key_from_seed(seed)
+    return stored
 
 
 def ensure_key_file(path: Path) -> str:

@@ -22,6 +22,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 
 from ipndht_client.errors import KeyFileError
+from services.core import keyfile
 from services.core.records import keys as record_keys
 from services.core.records.keys import Ed25519PrivateKey
 
@@ -77,7 +78,7 @@ def public_key_hex(key: Ed25519PrivateKey) -> str:
 
 def _encode(key: Ed25519PrivateKey, passphrase: str | None) -> bytes:
     if passphrase is None:
-        return (record_keys.private_key_to_seed(key).hex() + "\n").encode("ascii")
+        return keyfile.seed_text(key).encode("ascii")
     if not passphrase:
         raise ValueError("a passphrase must not be empty (give None for an unencrypted key)")
     return key.private_bytes(
@@ -85,14 +86,6 @@ def _encode(key: Ed25519PrivateKey, passphrase: str | None) -> bytes:
         serialization.PrivateFormat.PKCS8,
         serialization.BestAvailableEncryption(passphrase.encode("utf-8")),
     )
-
-
-def _write_new(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as stream:
-        stream.write(data)
-        stream.flush()
-        os.fsync(stream.fileno())
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -118,14 +111,14 @@ def save_key(
     data = _encode(key, passphrase)
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     if not overwrite:
-        _write_new(target, data)
+        keyfile.write_private(target, data)
         _fsync_dir(target.parent)
         return
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     with contextlib.suppress(FileNotFoundError):
         temporary.unlink()
     try:
-        _write_new(temporary, data)
+        keyfile.write_private(temporary, data)
         os.replace(temporary, target)
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -181,14 +174,10 @@ def load_key(path: str | Path, *, passphrase: str | None = None) -> Ed25519Priva
     data = _read(target)
     if data.lstrip().startswith(_PEM_PREFIX):
         return _load_pem(target, data, passphrase)
-    try:
-        text = data.decode("ascii").strip()
-        seed = bytes.fromhex(text)
-    except (UnicodeDecodeError, ValueError):
-        seed = b""
-    if len(seed) != SEED_BYTES:
+    key = keyfile.parse_seed(data.decode("ascii", errors="replace"))
+    if key is None:
         raise KeyFileError(
             f"key file {target} is malformed: expected {SEED_BYTES * 2} hex digits "
             "(an Ed25519 seed) or an encrypted PEM key"
         )
-    return record_keys.private_key_from_seed(seed)
+    return key
