@@ -441,18 +441,25 @@ def render() -> str:
     return json.dumps(build(), indent=2) + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--check", action="store_true", help="exit 1 if records.json differs")
+def write_or_check(
+    output: Path, text: str, module: str, argv: list[str] | None, doc: str | None
+) -> int:
+    """The command line of a vector generator: write ``text`` to ``output``,
+    or with --check exit 1 (naming the command) when the file differs."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0] if doc else None)
+    parser.add_argument("--check", action="store_true", help=f"exit 1 if {output.name} differs")
     args = parser.parse_args(argv)
-    text = render()
     if args.check:
-        if OUTPUT.read_text(encoding="utf-8") != text:
-            sys.stderr.write(f"{OUTPUT} is stale; run: python -m tests.vectors.generate\n")
+        if output.read_text(encoding="utf-8") != text:
+            sys.stderr.write(f"{output} is stale; run: python -m {module}\n")
             return 1
         return 0
-    OUTPUT.write_text(text, encoding="utf-8")
+    output.write_text(text, encoding="utf-8")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return write_or_check(OUTPUT, render(), "tests.vectors.generate", argv, __doc__)
 
 
 if __name__ == "__main__":

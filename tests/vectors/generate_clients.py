@@ -21,10 +21,8 @@ clients/node/test/vectors.test.js checks the Node.js client against it.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +34,7 @@ from ipndht_client import handles as handles_sdk
 from services.content import hashtimer
 from services.content.announce import timer_of_fields
 from services.core.records import keys
-from tests.vectors.generate import SEEDS
+from tests.vectors.generate import SEEDS, write_or_check
 
 OUTPUT = Path(__file__).with_name("clients.json")
 
@@ -257,17 +255,7 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--check", action="store_true", help="exit 1 if clients.json differs")
-    args = parser.parse_args(argv)
-    text = render()
-    if args.check:
-        if OUTPUT.read_text(encoding="utf-8") != text:
-            sys.stderr.write(f"{OUTPUT} is stale; run: python -m tests.vectors.generate_clients\n")
-            return 1
-        return 0
-    OUTPUT.write_text(text, encoding="utf-8")
-    return 0
+    return write_or_check(OUTPUT, render(), "tests.vectors.generate_clients", argv, __doc__)
 
 
 if __name__ == "__main__":
