@@ -9,7 +9,8 @@ default); the package stops at the first round that returns any value, and
 its store/ping storm copies values onto most nodes, so many of its reads are
 local. Each N also records the scale curve: get p50 in ms and lookup RPCs
 per get (``dht_get_p50_ms_nN``, ``dht_rpcs_per_get_nN``) beside the bare
-package's. RSS per node (N=500) is measured in a fresh subprocess. Results
+package's. DhtNode gets start once the puts' background work (freshness
+checks, hand-offs) has drained. RSS per node (N=500) is measured in a fresh subprocess. Results
 go to bench/results.json.
 
     .venv/bin/python -m bench.bench_dht [--sizes 50,200,500,1000] [--ops 200]
@@ -207,6 +208,9 @@ async def bench_node(n: int, ops: int, churn: bool, signer: JsonSigner) -> dict[
             dt, _ = await timed(functools.partial(node.put, raw))
             puts.append(dt)
             items.append((json_dht_key("handle", f"bench-{n}-{i}"), raw))
+        # Gets are timed on a settled swarm: the puts' freshness checks and
+        # hand-offs done, as they are a few seconds after any write.
+        await swarm.settle()
         before = sum(node.counters.lookup_rpcs for node in swarm.nodes)
         _, gets = await run_gets(items, lambda k: swarm.random_node().get(k), 1)
         after = sum(node.counters.lookup_rpcs for node in swarm.nodes)

@@ -127,6 +127,12 @@ async def test_20_percent_malicious_nodes_cannot_plant_forged_or_stale_records(
             records[key] = (v1, v2)
             newer_holders[key] = [n for n in honest if n.storage.get(key) == v2]
         await asyncio.sleep(0.5)  # let the attackers spread forgeries and replays
+        assert await sw.settle()  # freshness checks of the replayed keys done
+
+        stale_stored = sum(
+            1 for key, (v1, _) in records.items() for node in honest if node.storage.get(key) == v1
+        )
+        assert stale_stored == 0
 
         bad_returned = found = 0
         for key, (_, v2) in records.items():

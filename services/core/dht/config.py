@@ -52,6 +52,18 @@ class DhtConfig:
     max_per_subnet: int = 2
     #: Records handed off to newly seen nodes per second, at most.
     handoff_rate_per_s: float = 50.0
+    #: Freshness checks of newly stored keys started per second, at most
+    #: (each is FRESHNESS_FANOUT find_value RPCs; see ``freshness.py``).
+    freshness_rate_per_s: float = 20.0
+    #: A key newly taken from a STORE is checked only when it is at least
+    #: this many neighbourhood radii away (the distance to the node's k-th
+    #: closest known node; a key's k closest nodes lie within about one).
+    #: A publisher's put reaches the k closest nodes directly, so the inner
+    #: half of the neighbourhood holds the newest version; replays of old
+    #: versions stick at the edge, among nodes the publisher's lookup did
+    #: not pick. Checking only the outer part halves what a healthy put
+    #: costs. 0 checks every new key.
+    freshness_from_radii: float = 0.5
     #: Addresses to bootstrap from at start (IP literals), besides saved ones.
     bootstrap: tuple[tuple[str, int], ...] = ()
     #: Fixed node id (20 bytes); None: the saved one, else random.
@@ -75,6 +87,8 @@ class DhtConfig:
         _check(self.rate_limit_sources >= 1, "rate_limit_sources must be at least 1")
         _check(self.max_per_subnet >= 1, "max_per_subnet must be at least 1")
         _check(self.handoff_rate_per_s > 0, "handoff_rate_per_s must be positive")
+        _check(self.freshness_rate_per_s > 0, "freshness_rate_per_s must be positive")
+        _check(self.freshness_from_radii >= 0, "freshness_from_radii must be at least 0")
         _check(self.node_id is None or len(self.node_id) == 20, "node_id must be 20 bytes")
         try:
             ipaddress.ip_address(self.host)

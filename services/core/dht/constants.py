@@ -90,6 +90,42 @@ HANDOFF_SCAN_CHUNK = 64
 #: returned a worse record or none), so a read never fans out unboundedly.
 PUSHBACK_MAX = 3
 
+#: A node takes a STORE of a key it does not hold only when the key is
+#: within this many times its own neighbourhood radius (the distance to its
+#: k-th closest known node). With ids spread uniformly, that radius is
+#: where the k closest nodes of any point lie; a key's real holders sit
+#: within about 1x of it (the estimate varies by ~25% at k=20), so 2x
+#: refuses only nodes far outside every estimate of the neighbourhood.
+RESPONSIBLE_RADIUS_FACTOR = 2
+
+#: How long the neighbourhood radius is reused before it is computed again
+#: (one walk of the routing table): it moves only as the table fills.
+RADIUS_CACHE_S = 1.0
+
+#: Valid answers a freshness check of a newly stored key gathers (and its
+#: lookup's parallelism). A replayed old version lands at the edge of the
+#: key's neighbourhood, whose closest known nodes hold the current one: in
+#: a healthy swarm one round of 3 RPCs (Kademlia's alpha) settles it, and
+#: only 3 valid old answers in a row (hostile replayers nearest the key)
+#: can fool it.
+FRESHNESS_FANOUT = 3
+
+#: Most RPCs one freshness check sends: two rounds of FRESHNESS_FANOUT.
+#: In a healthy swarm the first round settles it; the second gets past
+#: forgers or nodes without the key among the nearest, and the bound keeps
+#: checks a small share of what the writes that set them off cost.
+FRESHNESS_MAX_RPCS = 6
+
+#: Wait between taking a new key from a STORE and checking it: a replay is
+#: typically sent while the newer version is still being written, and a
+#: check that ran first would find the newer version nowhere yet.
+FRESHNESS_DELAY_S = 1.0
+
+#: Freshness checks waiting at most; beyond this offers are dropped. A
+#: newcomer handed a large store's keys would otherwise queue them all;
+#: the check is a repair, reads select the best version anyway.
+FRESHNESS_QUEUE_MAX = 1024
+
 #: Reason strings sent in refusals; fixed words, never exception text, so a
 #: reply leaks nothing about the node's internals.
 REFUSED_INVALID = "invalid"

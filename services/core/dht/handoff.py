@@ -74,6 +74,7 @@ class HandOff:
         self._pause = HANDOFF_BATCH / rate_per_s
         self._queue: OrderedDict[bytes, Node] = OrderedDict()
         self._wake = asyncio.Event()
+        self._serving = False
 
     def offer(self, node: Node) -> None:
         """Queue ``node`` for a hand-off pass (oldest dropped past the bound)."""
@@ -85,7 +86,8 @@ class HandOff:
 
     @property
     def pending(self) -> int:
-        return len(self._queue)
+        """Newcomers queued, plus one while a pass is under way."""
+        return len(self._queue) + int(self._serving)
 
     async def run(self) -> None:
         """Serve the queue until cancelled."""
@@ -96,7 +98,11 @@ class HandOff:
             self._wake.clear()
             newcomers = list(self._queue.values())
             self._queue.clear()
-            await self._serve(newcomers)
+            self._serving = True
+            try:
+                await self._serve(newcomers)
+            finally:
+                self._serving = False
 
     async def _serve(self, newcomers: list[Node]) -> None:
         store = self._protocol.storage

@@ -72,6 +72,8 @@ class Lookup:
         quorum: int = 1,
         done: Callable[[], bool] | None = None,
         wanted: Callable[[], int] | None = None,
+        max_rpcs: int | None = None,
+        learn: bool = True,
     ) -> None:
         self._protocol = protocol
         self._target = Node(target)
@@ -83,6 +85,10 @@ class Lookup:
         self._quorum = quorum
         self._done = done
         self._wanted = wanted
+        self._max_rpcs = max_rpcs
+        # Whether answers and timeouts update the routing table (and so offer
+        # newly met nodes for hand-off); background checks do not.
+        self._learn = learn
         # Set once a peer is late or dead: from then on the full alpha is used.
         self._trouble = False
         self._nodes: dict[bytes, Node] = {}
@@ -114,10 +120,12 @@ class Lookup:
             if self._wanted is not None and not self._trouble and out.rpcs >= self._alpha:
                 limit = min(limit, max(1, self._wanted()))
             for node in live:
-                if active >= limit:
+                if active >= limit or out.rpcs == self._max_rpcs:
                     break
                 if self._state[node.id] == _NEW:
-                    fut = self._protocol.request((node.ip, node.port), self._rpc, self._args, node)
+                    fut = self._protocol.request(
+                        (node.ip, node.port), self._rpc, self._args, node if self._learn else None
+                    )
                     late = loop.time() + self._protocol.rtt.late_after((node.ip, node.port))
                     inflight[fut] = (node, late)
                     self._state[node.id] = _WAIT
@@ -125,7 +133,9 @@ class Lookup:
                     active += 1
             if not inflight:
                 break
-            pending_new = any(self._state[n.id] == _NEW for n in live)
+            pending_new = out.rpcs != self._max_rpcs and any(
+                self._state[n.id] == _NEW for n in live
+            )
             timeout: float | None = None
             if active:
                 soonest = min(d for n, d in inflight.values() if self._state[n.id] == _WAIT)

@@ -22,6 +22,7 @@ from kademlia.node import Node
 
 from services.core.dht.config import DhtConfig
 from services.core.dht.constants import MAX_RECORD_BYTES, SOCKET_RCVBUF_BYTES
+from services.core.dht.freshness import FreshnessCheck
 from services.core.dht.handoff import HandOff
 from services.core.dht.lookup import Lookup, LookupOutcome, OnValue
 from services.core.dht.protocol import DhtProtocol
@@ -69,6 +70,7 @@ class DhtNode(Server):  # type: ignore[misc]
         self._saved_neighbours = saved.neighbours if saved else []
         self._tasks: list[asyncio.Task[Any]] = []
         self._handoff: HandOff | None = None
+        self._freshness: FreshnessCheck | None = None
         self._address: tuple[str, int] | None = None
         self._reads = Reads(self)
 
@@ -83,11 +85,16 @@ class DhtNode(Server):  # type: ignore[misc]
             policy=self.policy,
             counters=self.counters,
             on_new_node=self._on_new_node,
+            on_new_key=self._on_new_key,
         )
 
     def _on_new_node(self, node: Node) -> None:
         if self._handoff is not None:
             self._handoff.offer(node)
+
+    def _on_new_key(self, key: bytes, sender: tuple[str, int]) -> None:
+        if self._freshness is not None:
+            self._freshness.offer(key, sender)
 
     async def start(self) -> None:
         """Bind the UDP port, start the background loops, bootstrap from the
@@ -104,8 +111,12 @@ class DhtNode(Server):  # type: ignore[misc]
         sock = transport.get_extra_info("sockname")
         self._address = (str(sock[0]), int(sock[1]))
         self._handoff = HandOff(protocol, self.ksize, self.config.handoff_rate_per_s)
+        self._freshness = FreshnessCheck(
+            protocol, self.policy, self.ksize, self.config.freshness_rate_per_s
+        )
         self._tasks = [
             asyncio.ensure_future(self._handoff.run()),
+            asyncio.ensure_future(self._freshness.run()),
             asyncio.ensure_future(self._every(self.config.refresh_interval_s, self.refresh)),
             asyncio.ensure_future(self._every(self.config.republish_interval_s, self.republish)),
         ]
@@ -315,6 +326,12 @@ class DhtNode(Server):  # type: ignore[misc]
         if self._address is None:
             raise RuntimeError("DhtNode is not started")
         return self._address
+
+    @property
+    def background_pending(self) -> int:
+        """Hand-offs and freshness checks queued or under way."""
+        handoff = self._handoff.pending if self._handoff else 0
+        return handoff + (self._freshness.pending if self._freshness else 0)
 
     def neighbours(self) -> list[tuple[bytes, str, int]]:
         """Every node in the routing table as (id, ip, port)."""

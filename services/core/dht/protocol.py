@@ -12,7 +12,9 @@ Differences from the package (each pinned by a test):
 - unknown attributes raise ``AttributeError`` instead of becoming remote
   calls (the package's ``__getattr__``);
 - ``store``/``add_provider`` validate through the ``RecordPolicy`` and keep
-  the better record; invalid, stale or oversized values are refused;
+  the better record; invalid, stale or oversized values are refused; a key
+  newly taken from a STORE at the edge of its neighbourhood is offered for
+  a freshness check (``freshness.py``);
 - node ids must be 20 bytes before anything reaches the routing table;
 - per-peer adaptive timeouts (``RttTable``) replace the fixed 5 s;
 - an unknown requester is pinged back and enters the routing table only if
@@ -28,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import os
+import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -41,9 +44,11 @@ from services.core.dht.constants import (
     MAX_DATAGRAM_BYTES,
     MAX_RECORD_BYTES,
     PROBES_MAX,
+    RADIUS_CACHE_S,
     REFUSED_ERROR,
     REFUSED_INVALID,
     REFUSED_UNKNOWN,
+    RESPONSIBLE_RADIUS_FACTOR,
 )
 from services.core.dht.ratelimit import SourceRateLimiter
 from services.core.dht.routing import HardenedRoutingTable
@@ -104,6 +109,7 @@ class DhtProtocol(KademliaProtocol):  # type: ignore[misc]
         policy: RecordPolicy,
         counters: DhtCounters,
         on_new_node: Callable[[Node], None],
+        on_new_key: Callable[[bytes, Address], None] | None = None,
     ) -> None:
         KademliaProtocol.__init__(self, source_node, storage, ksize)
         self.storage: RecordStore = storage
@@ -111,6 +117,7 @@ class DhtProtocol(KademliaProtocol):  # type: ignore[misc]
         self._policy = policy
         self.counters = counters
         self._on_new_node = on_new_node
+        self._on_new_key = on_new_key
         self._wait_timeout = config.rpc_timeout_s
         self._ksize = ksize
         self._outstanding: dict[bytes, _Pending] = {}
@@ -118,6 +125,8 @@ class DhtProtocol(KademliaProtocol):  # type: ignore[misc]
         # Ids of unknown requesters being pinged back (see ``_welcome``).
         self._probing: set[bytes] = set()
         self._closed = False
+        self._radius_cache: int | None = None
+        self._radius_at = float("-inf")
         self.rtt = RttTable(config.rpc_timeout_s, config.rpc_timeout_floor_s)
         self._limiter = SourceRateLimiter(
             config.rate_limit_per_s, config.rate_limit_burst, config.rate_limit_sources
@@ -387,25 +396,47 @@ class DhtProtocol(KademliaProtocol):  # type: ignore[misc]
             return None
 
     def responsible_for(self, key: bytes) -> bool:
-        """True unless k known nodes are all closer to ``key`` than this node.
+        """True when this node should hold ``key`` by its own view (see ``placement``)."""
+        return self.placement(key)[0] < self._ksize
 
-        STOREs are accepted only for keys this node should hold by its own
-        view of the key's neighbourhood (which Kademlia keeps accurate near
-        the node). A peer with a poor or hostile view cannot park records,
-        e.g. replays of superseded versions, on nodes far from the key.
+    def placement(self, key: bytes) -> tuple[int, float]:
+        """Where this node stands for ``key``: how many known nodes are closer
+        to it (at most k; k when the key lies beyond
+        ``RESPONSIBLE_RADIUS_FACTOR`` times this node's own neighbourhood
+        radius), and its distance to the key in radii.
+
+        STOREs of keys a node does not hold are accepted only below k.
+        Kademlia keeps a node's view of its own neighbourhood accurate (it
+        looks up its own id), so the radius (distance to its k-th closest
+        known node) estimates how far the k closest nodes of any key spread;
+        a node far from a key knows too few of the nodes near it to count
+        them, and would otherwise take records, e.g. replays of superseded
+        versions, that the key's real holders never see.
         """
         keynode = Node(key)
         mine = self.source_node.distance_to(keynode)
+        radius = self._radius()
+        # Knowing fewer than k nodes, a node is among the k closest of every key.
+        radii = 0.0 if radius is None else mine / radius
+        if radii > RESPONSIBLE_RADIUS_FACTOR:
+            return self._ksize, radii
         known = self.router.find_neighbors(keynode, k=self._ksize)
-        closer = sum(1 for n in known if n.distance_to(keynode) < mine)
-        return closer < self._ksize
+        return sum(1 for n in known if n.distance_to(keynode) < mine), radii
 
-    def _may_hold(self, info: RecordInfo) -> bool:
+    def _radius(self) -> int | None:
+        """Distance to this node's k-th closest known node (cached briefly);
+        None while it knows fewer than k nodes."""
+        now = time.monotonic()
+        if now - self._radius_at > RADIUS_CACHE_S:
+            own = self.router.find_neighbors(self.source_node, k=self._ksize)
+            far = own[-1] if len(own) == self._ksize else None
+            self._radius_cache = None if far is None else int(self.source_node.distance_to(far))
+            self._radius_at = now
+        return self._radius_cache
+
+    def _may_hold_providers(self, info: RecordInfo) -> bool:
         """Holders of a key always take newer versions; others only when responsible."""
-        if info.multi:
-            held = bool(self.storage.get_providers(info.dht_key, 1))
-        else:
-            held = self.storage.get_info(info.dht_key) is not None
+        held = bool(self.storage.get_providers(info.dht_key, 1))
         return held or self.responsible_for(info.dht_key)
 
     def rpc_ping(self, sender: Address, nodeid: object) -> Any:
@@ -417,7 +448,12 @@ class DhtProtocol(KademliaProtocol):  # type: ignore[misc]
         if not self._welcome(sender, nodeid):
             return False
         info = self._checked(key, value)
-        if info is None or info.multi or not self._may_hold(info):
+        if info is None or info.multi:
+            self.counters.stores_refused += 1
+            return False
+        held = self.storage.get_info(info.dht_key) is not None
+        rank, radii = (0, 0.0) if held else self.placement(info.dht_key)
+        if rank >= self._ksize:
             self.counters.stores_refused += 1
             return False
         try:
@@ -426,13 +462,15 @@ class DhtProtocol(KademliaProtocol):  # type: ignore[misc]
             stored = False
         self.counters.stores_received += int(stored)
         self.counters.stores_refused += int(not stored)
+        if stored and not held and radii >= self._config.freshness_from_radii and self._on_new_key:
+            self._on_new_key(info.dht_key, sender)
         return stored
 
     def rpc_add_provider(self, sender: Address, nodeid: object, key: object, value: object) -> bool:
         if not self._welcome(sender, nodeid):
             return False
         info = self._checked(key, value)
-        if info is None or not info.multi or not self._may_hold(info):
+        if info is None or not info.multi or not self._may_hold_providers(info):
             self.counters.stores_refused += 1
             return False
         try:

@@ -26,6 +26,10 @@ class DhtCounters:
     pushbacks_sent: int = 0
     republished: int = 0
     refreshes: int = 0
+    freshness_checks: int = 0
+    freshness_upgrades: int = 0
+    freshness_rpcs: int = 0
+    freshness_dropped: int = 0
     records_held: int = 0
 
     def snapshot(self) -> dict[str, int]:

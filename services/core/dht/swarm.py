@@ -93,6 +93,17 @@ class Swarm:
         config = self._config()
         return factory(config) if factory else DhtNode(config, self.policy)
 
+    async def settle(self, timeout_s: float = 30.0, poll_s: float = 0.1) -> bool:
+        """Wait until no live node has hand-offs or freshness checks pending
+        (True), or ``timeout_s`` passed (False)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while any(n.background_pending for n in self.alive):
+            if loop.time() >= deadline:
+                return False
+            await asyncio.sleep(poll_s)
+        return True
+
     async def kill(self, fraction: float, *, spare: list[DhtNode] | None = None) -> list[DhtNode]:
         """Silently stop a random ``fraction`` of live nodes (not ``spare``)."""
         keep = set(map(id, spare or []))

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from kademlia.network import Server
+from kademlia.node import Node
 
 from services.core.dht.adversary import RawPeer
 from services.core.dht.config import DhtConfig
@@ -151,3 +152,47 @@ async def _settle() -> None:
     import asyncio
 
     await asyncio.sleep(0.2)
+
+
+async def test_a_store_far_outside_the_nodes_neighbourhood_is_refused(
+    raw: RawPeer, signer: JsonSigner
+) -> None:
+    """In a 120-node swarm a node takes a STORE of a new key only when the key
+    lies within twice its own neighbourhood radius (the distance to its k-th
+    closest known node): a key in the other half of the id space is refused
+    even when the node knows fewer than k nodes closer to it; a key within
+    its radius is taken."""
+    sw = Swarm(JsonRecordPolicy([signer]), template=FAST, seed=5)
+    try:
+        await sw.start(120)
+        node = sw.nodes[0]
+        assert node.protocol is not None
+        radius = node.protocol._radius()
+        assert radius is not None
+        own = int.from_bytes(node.node_id, "big")
+        names = [f"n{i}" for i in range(400)]
+        dist = {n: own ^ int.from_bytes(json_dht_key("handle", n), "big") for n in names}
+        near = min(names, key=dist.__getitem__)
+        # Forget all but 5 nodes of the other half of the id space: by
+        # counting alone the node then thinks itself among the 20 closest of
+        # some keys there.
+        router = node.protocol.router
+        while len(other := [n for n in router.all_nodes() if n.long_id ^ own >= 1 << 159]) > 5:
+            router.remove_contact(other[-1])  # replacements move in until none are left
+
+        def closer(name: str) -> int:
+            target = Node(json_dht_key("handle", name))
+            return sum(
+                1 for n in router.find_neighbors(target) if n.distance_to(target) < dist[name]
+            )
+
+        far = min((n for n in names if dist[n] >= 1 << 159), key=closer)
+        assert closer(far) < 20
+        assert dist[near] < radius < dist[far] // 2
+        for name, taken in ((far, False), (near, True)):
+            record = signer.make("handle", name, "v", 1)
+            raw.request(node.address, "store", [b"r" * 20, json_dht_key("handle", name), record])
+            assert await raw.reply() is taken
+            assert (node.storage.get(json_dht_key("handle", name)) == record) is taken
+    finally:
+        await sw.stop()

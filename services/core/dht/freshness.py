@@ -1,0 +1,172 @@
+"""Freshness checks: a key newly taken from a STORE is compared with its
+closest known holders, and a newer version found there replaces it.
+
+A STORE carries whatever version its sender has. A peer replaying a
+superseded record (or an honest one that missed an update) can park the
+old version on a node that is responsible for the key by its own view but
+never received the newer one. Holders of a key always refuse older
+versions, so only a node that did not hold the key is exposed: when such a
+node accepts one, it runs a value lookup of the key from the nodes it
+knows closest to it (the sender excluded) until ``FRESHNESS_FANOUT``
+holders returned a valid record or one is better than its own
+(forgeries, silence and answers without the key do not count; answers
+without the key point closer to it; at most ``FRESHNESS_MAX_RPCS`` RPCs,
+and the routing table is left as it is, so a check never sets off
+hand-offs), and keeps a better one.
+
+The checks are background work, off the STORE's reply path: queued
+(bounded; an offer past the bound is dropped, the check is a repair, not
+a guarantee), started one to two ``FRESHNESS_DELAY_S`` after the STORE so the
+write that may carry a newer version has landed, and paced at most
+``rate_per_s`` per second. A check that finds a newer version also stores
+it on the asked holders that answered an older one (they took the same
+replay).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import deque
+from typing import Any
+
+from kademlia.node import Node
+
+from services.core.dht.constants import (
+    FRESHNESS_DELAY_S,
+    FRESHNESS_FANOUT,
+    FRESHNESS_MAX_RPCS,
+    FRESHNESS_QUEUE_MAX,
+    MAX_RECORD_BYTES,
+)
+from services.core.dht.lookup import Lookup
+from services.core.dht.protocol import DhtProtocol
+from services.core.dht.rtt import Address
+from services.core.dht.store import now_us
+from services.core.errors import StoreFull
+from services.core.records.policy import RecordInfo, RecordPolicy
+
+
+class FreshnessCheck:
+    """Queue of newly accepted keys and the worker that checks them."""
+
+    def __init__(
+        self, protocol: DhtProtocol, policy: RecordPolicy, ksize: int, rate_per_s: float
+    ) -> None:
+        self._protocol = protocol
+        self._policy = policy
+        self._ksize = ksize
+        self._pause = 1.0 / rate_per_s
+        self._queue: deque[tuple[float, bytes, Address]] = deque()
+        self._queued: set[bytes] = set()
+        self._running = 0
+        self._wake = asyncio.Event()
+
+    def offer(self, key: bytes, sender: Address) -> None:
+        """Queue a check of ``key``, taken from ``sender``; dropped when the
+        queue is full or the key is already queued."""
+        if len(self._queue) >= FRESHNESS_QUEUE_MAX or key in self._queued:
+            self._protocol.counters.freshness_dropped += 1
+            return
+        # Jitter: nodes that took the same replay check at different times, so
+        # a later check finds the earlier ones already repaired.
+        due = asyncio.get_running_loop().time() + FRESHNESS_DELAY_S * (1 + random.random())
+        self._queue.append((due, key, sender))
+        self._queued.add(key)
+        self._wake.set()
+
+    @property
+    def pending(self) -> int:
+        """Checks queued or under way."""
+        return len(self._queue) + self._running
+
+    async def run(self) -> None:
+        """Serve the queue until cancelled."""
+        loop = asyncio.get_running_loop()
+        while True:
+            if not self._queue:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            due, key, sender = self._queue[0]
+            wait = due - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._queue.popleft()
+            self._queued.discard(key)
+            self._running += 1
+            self._protocol.spawn(self._check(key, sender))
+            await asyncio.sleep(self._pause)
+
+    async def _check(self, key: bytes, sender: Address) -> None:
+        try:
+            await self._compare(key, sender)
+        finally:
+            self._running -= 1
+
+    async def _compare(self, key: bytes, sender: Address) -> None:
+        proto = self._protocol
+        held = proto.storage.get_info(key)
+        if held is None:
+            return
+        proto.counters.freshness_checks += 1
+        keynode = Node(key)
+        peers = [
+            n
+            for n in proto.router.find_neighbors(keynode, k=self._ksize)
+            if (n.ip, n.port) != sender
+        ]
+        answers: list[tuple[Node, RecordInfo]] = []
+        lead = [held]
+        now = now_us()
+
+        def on_value(peer: Node, payload: Any) -> int:
+            info = self._judge(key, payload, now)
+            if info is None:
+                return 0
+            answers.append((peer, info))
+            if self._policy.better(info, lead[0]):
+                lead[0] = info
+            return 1
+
+        def done() -> bool:
+            return lead[0] is not held or len(answers) >= FRESHNESS_FANOUT
+
+        if peers:
+            outcome = await Lookup(
+                proto,
+                key,
+                peers,
+                ksize=self._ksize,
+                alpha=FRESHNESS_FANOUT,
+                rpc="find_value",
+                on_value=on_value,
+                done=done,
+                max_rpcs=FRESHNESS_MAX_RPCS,
+                learn=False,
+            ).run()
+            proto.counters.freshness_rpcs += outcome.rpcs
+        best = lead[0]
+        if best is held:
+            return
+        try:
+            if proto.storage.put_single(best, mine=False):
+                proto.counters.freshness_upgrades += 1
+        except StoreFull:
+            pass
+        # Holders that answered an older version took the same replay: repair them too.
+        worse = [peer for peer, info in answers if info.raw != best.raw]
+        if worse:
+            proto.counters.pushbacks_sent += len(worse)
+            await asyncio.gather(*(proto.call_store(n, key, best.raw) for n in worse))
+
+    def _judge(self, key: bytes, raw: Any, now: int) -> RecordInfo | None:
+        """A single record from a find_value reply, validated; None otherwise."""
+        if not isinstance(raw, bytes) or len(raw) > MAX_RECORD_BYTES:
+            return None
+        try:
+            info = self._policy.check(key, raw, now)
+        except Exception:
+            self._protocol.counters.invalid_values_seen += 1
+            return None
+        return None if info.multi else info

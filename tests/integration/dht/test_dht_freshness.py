@@ -1,0 +1,186 @@
+"""Freshness checks (services/core/dht/freshness.py): a key a node newly takes
+from a STORE is compared with its closest known holders, a newer valid
+version replaces it, and nothing else does."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import hmac
+import json
+import os
+from collections.abc import AsyncIterator
+
+import pytest
+
+from services.core.dht.adversary import MaliciousNode, RawPeer
+from services.core.dht.config import DhtConfig
+from services.core.dht.jsonrecords import JsonRecordPolicy, JsonSigner, json_dht_key
+from services.core.dht.node import DhtNode
+from services.core.dht.store import now_us
+
+FAST = DhtConfig(rpc_timeout_s=0.5)
+#: Every new key checked: a few nodes are all in each other's inner neighbourhood.
+CHECK_ALL = dataclasses.replace(FAST, freshness_from_radii=0.0)
+
+
+def _forge(raw: bytes) -> bytes:
+    doc = json.loads(raw)
+    doc["seq"] += 100
+    doc["value"] = "forged"
+    doc["sig"] = hmac.new(os.urandom(32), raw, hashlib.sha256).hexdigest()
+    return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
+
+
+@pytest.fixture
+def signer() -> JsonSigner:
+    return JsonSigner()
+
+
+@pytest.fixture
+def policy(signer: JsonSigner) -> JsonRecordPolicy:
+    return JsonRecordPolicy([signer])
+
+
+@pytest.fixture
+async def nodes() -> AsyncIterator[list[DhtNode]]:
+    """Nodes a test creates; all stopped at the end."""
+    made: list[DhtNode] = []
+    try:
+        yield made
+    finally:
+        await asyncio.gather(*(n.stop() for n in made))
+
+
+@pytest.fixture
+async def raw() -> AsyncIterator[RawPeer]:
+    peer = await RawPeer.open()
+    try:
+        yield peer
+    finally:
+        peer.close()
+
+
+async def _linked(
+    nodes: list[DhtNode],
+    policy: JsonRecordPolicy,
+    count: int,
+    malicious: int = 0,
+    config: DhtConfig = CHECK_ALL,
+) -> list[DhtNode]:
+    """``count`` nodes (the first ``malicious`` of them forgers), all knowing each other."""
+    made: list[DhtNode] = [
+        MaliciousNode(config, policy, kind="forge", forge=_forge)
+        if i < malicious
+        else DhtNode(config, policy)
+        for i in range(count)
+    ]
+    nodes.extend(made)
+    await asyncio.gather(*(n.start() for n in made))
+    for node in made:
+        await node.bootstrap([m.address for m in made if m is not node])
+    # Hand-offs between the new nodes done: no record moves by itself.
+    await asyncio.gather(*(_settle(n) for n in made))
+    return made
+
+
+def _hold(node: DhtNode, policy: JsonRecordPolicy, key: bytes, record: bytes) -> None:
+    node.storage.put_single(policy.check(key, record, now_us()), mine=False)
+
+
+async def _store(raw: RawPeer, node: DhtNode, key: bytes, record: bytes) -> object:
+    raw.request(node.address, "store", [os.urandom(20), key, record])
+    return await raw.reply()
+
+
+async def _settle(node: DhtNode) -> None:
+    """Wait until ``node`` has no hand-off or freshness check queued or running
+    (a STORE's check is queued before the STORE is answered)."""
+    for _ in range(100):
+        if not node.background_pending:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("background work still pending after 5 s")
+
+
+async def test_a_replayed_old_version_on_a_new_holder_is_replaced_by_the_newer_one(
+    nodes: list[DhtNode], policy: JsonRecordPolicy, signer: JsonSigner, raw: RawPeer
+) -> None:
+    """A node that never held the key takes seq 1 from a replaying peer; its
+    closest known holders have seq 2, so after the check it holds seq 2."""
+    a, b, fresh = await _linked(nodes, policy, 3)
+    key = json_dht_key("handle", "alice")
+    v1 = signer.make("handle", "alice", "old", 1)
+    v2 = signer.make("handle", "alice", "new", 2)
+    _hold(a, policy, key, v2)
+    _hold(b, policy, key, v2)
+    assert await _store(raw, fresh, key, v1) is True
+    assert fresh.storage.get(key) == v1
+    await _settle(fresh)
+    assert fresh.storage.get(key) == v2
+    stats = fresh.stats()
+    assert stats["freshness_checks"] == 1
+    assert stats["freshness_upgrades"] == 1
+
+
+async def test_a_check_keeps_the_stored_version_when_holders_agree_or_lack_the_key(
+    nodes: list[DhtNode], policy: JsonRecordPolicy, signer: JsonSigner, raw: RawPeer
+) -> None:
+    """Holders with the same version, or without the key, change nothing."""
+    a, _b, fresh = await _linked(nodes, policy, 3)
+    key = json_dht_key("handle", "bob")
+    v1 = signer.make("handle", "bob", "only", 1)
+    _hold(a, policy, key, v1)
+    assert await _store(raw, fresh, key, v1) is True
+    await _settle(fresh)
+    assert fresh.storage.get(key) == v1
+    assert fresh.stats()["freshness_checks"] == 1
+    assert fresh.stats()["freshness_upgrades"] == 0
+
+
+async def test_a_forged_newer_version_from_a_holder_never_replaces_the_stored_one(
+    nodes: list[DhtNode], policy: JsonRecordPolicy, signer: JsonSigner, raw: RawPeer
+) -> None:
+    """A forger answering the check with a higher-seq forgery is refused by
+    the policy; the node keeps the valid record it took."""
+    forger, fresh = await _linked(nodes, policy, 2, malicious=1)
+    key = json_dht_key("handle", "carol")
+    v1 = signer.make("handle", "carol", "real", 1)
+    assert await _store(raw, forger, key, v1) is True
+    assert await _store(raw, fresh, key, v1) is True
+    await _settle(fresh)
+    assert fresh.storage.get(key) == v1
+    stats = fresh.stats()
+    assert stats["freshness_checks"] == 1
+    assert stats["freshness_upgrades"] == 0
+    assert stats["invalid_values_seen"] >= 1
+
+
+async def test_only_a_key_not_held_before_is_checked(
+    nodes: list[DhtNode], policy: JsonRecordPolicy, signer: JsonSigner, raw: RawPeer
+) -> None:
+    """A newer version of a held key is taken as is (holders refuse older
+    ones), so it costs no check; a refused STORE costs none either."""
+    (node,) = await _linked(nodes, policy, 1)
+    key = json_dht_key("handle", "dave")
+    _hold(node, policy, key, signer.make("handle", "dave", "v", 1))
+    assert await _store(raw, node, key, signer.make("handle", "dave", "v", 2)) is True
+    bad = signer.make("handle", "erin", "v", 1)
+    assert await _store(raw, node, json_dht_key("handle", "erin"), _forge(bad)) is False
+    await _settle(node)
+    assert node.stats()["freshness_checks"] == 0
+
+
+async def test_a_node_in_the_inner_neighbourhood_of_a_key_does_not_check_it(
+    nodes: list[DhtNode], policy: JsonRecordPolicy, signer: JsonSigner, raw: RawPeer
+) -> None:
+    """With the default ``freshness_from_radii`` (0.5), a node that knows
+    fewer than k nodes (its radius is the whole id space) takes a new key
+    without a check: puts reach the inner neighbourhood directly, so a
+    healthy put costs no checks there."""
+    _a, fresh = await _linked(nodes, policy, 2, config=FAST)
+    key = json_dht_key("handle", "frank")
+    assert await _store(raw, fresh, key, signer.make("handle", "frank", "v", 1)) is True
+    await _settle(fresh)
+    assert fresh.stats()["freshness_checks"] == 0
