@@ -1,17 +1,20 @@
 """DHT benchmark: the bare kademlia package and DhtNode side by side.
 
-For each N in (50, 200, 500, 1000) both run in this process on 127.0.0.1 (one
-after the other, never at once): N nodes bootstrapped, 200 puts and 200
-gets from random nodes; at N=200 also 30% of the nodes killed and 200 gets
-again. Both use the same 1 s RPC timeout (the package's default is 5 s) and
-the same record bytes. DhtNode reads gather quorum=3 valid answers (the
-default); the package stops at the first round that returns any value, and
-its store/ping storm copies values onto most nodes, so many of its reads are
-local. Each N also records the scale curve: get p50 in ms and lookup RPCs
-per get (``dht_get_p50_ms_nN``, ``dht_rpcs_per_get_nN``) beside the bare
-package's. DhtNode gets start once the puts' background work (freshness
-checks, hand-offs) has drained. RSS per node (N=500) is measured in a fresh subprocess. Results
-go to bench/results.json.
+For each N in (50, 200, 500, 1000) both run in this process on 127.0.0.1:
+N nodes bootstrapped and 200 puts from random nodes (one swarm after the
+other), then 200 gets from random nodes, alternating one bare get and one
+DhtNode get so that the machine speeding up or slowing down during the run
+moves both sides alike; at N=200 also 30% of each swarm killed and 200 gets
+again (one swarm after the other). Both use the same 1 s RPC timeout (the
+package's default is 5 s) and the same record bytes. DhtNode reads gather
+quorum=3 valid answers (the default); the package stops at the first round
+that returns any value, and its store/ping storm copies values onto most
+nodes, so many of its reads are local. DhtNode gets start once the puts'
+background work (freshness checks, hand-offs) has drained. Each N also
+records the scale curve: get p50 in ms and lookup RPCs per get
+(``dht_get_p50_ms_nN``, ``dht_rpcs_per_get_nN``) beside the bare package's.
+RSS per node (N=500) is measured in a fresh subprocess. Results go to
+bench/results.json.
 
     .venv/bin/python -m bench.bench_dht [--sizes 50,200,500,1000] [--ops 200]
 """
@@ -123,9 +126,11 @@ class BareSwarm:
             self.dead.add(i)
 
     def stop(self) -> None:
+        """Stop every live node; safe to call twice."""
         for i, node in enumerate(self.nodes):
             if i not in self.dead:
                 node.stop()
+        self.dead = set(range(len(self.nodes)))
 
 
 def addr(server: Server) -> tuple[str, int]:
@@ -160,73 +165,104 @@ async def run_gets(
     return ok / len(items), latencies
 
 
-async def bench_bare(n: int, ops: int, churn: bool, signer: JsonSigner) -> dict[str, float]:
-    rng = random.Random(n)
-    swarm = BareSwarm(rng)
-    out: dict[str, float] = {}
-    try:
-        await swarm.start(n)
-        items = []
-        puts = []
-        for i in range(ops):
-            raw = signer.make("handle", f"bench-{n}-{i}", "v" * 64, 1)
-            name = f"bench-{n}-{i}"
-            node = rng.choice(swarm.alive())
-            dt, _ = await timed(functools.partial(node.set, name, raw))
-            puts.append(dt)
-            items.append((name, raw))
+async def bare_puts(
+    swarm: BareSwarm, n: int, ops: int, signer: JsonSigner
+) -> tuple[list[tuple[Any, bytes]], list[float]]:
+    """Start the bare swarm and put ``ops`` records from random nodes."""
+    await swarm.start(n)
+    items: list[tuple[Any, bytes]] = []
+    puts = []
+    for i in range(ops):
+        raw = signer.make("handle", f"bench-{n}-{i}", "v" * 64, 1)
+        name = f"bench-{n}-{i}"
+        node = swarm.rng.choice(swarm.alive())
+        dt, _ = await timed(functools.partial(node.set, name, raw))
+        puts.append(dt)
+        items.append((name, raw))
+    return items, puts
+
+
+async def node_puts(
+    swarm: Swarm, n: int, ops: int, signer: JsonSigner
+) -> tuple[list[tuple[Any, bytes]], list[float]]:
+    """Start the DhtNode swarm, put ``ops`` records from random nodes, and
+    wait until the puts' background work (freshness checks, hand-offs) has
+    drained, as it has a few seconds after any write."""
+    await swarm.start(n)
+    items: list[tuple[Any, bytes]] = []
+    puts = []
+    for i in range(ops):
+        raw = signer.make("handle", f"bench-{n}-{i}", "v" * 64, 1)
+        dt, _ = await timed(functools.partial(swarm.random_node().put, raw))
+        puts.append(dt)
+        items.append((json_dht_key("handle", f"bench-{n}-{i}"), raw))
+    await swarm.settle()
+    return items, puts
+
+
+async def interleaved_gets(
+    bare: BareSwarm,
+    bare_items: list[tuple[Any, bytes]],
+    ours: Swarm,
+    our_items: list[tuple[Any, bytes]],
+) -> tuple[dict[str, float], dict[str, float]]:
+    """One get per item from each swarm, alternating bare and DhtNode, so a
+    machine that speeds up or slows down during the run moves both alike.
+    Returns each side's get p50 and lookup RPCs per get."""
+    bare_lat: list[float] = []
+    our_lat: list[float] = []
+    bare_rpcs = 0
+    our_before = sum(node.counters.lookup_rpcs for node in ours.nodes)
+    for (bkey, _), (okey, _) in zip(bare_items, our_items, strict=True):
+        node = bare.rng.choice(bare.alive())
         with _bare_rpc_count() as count:
-            _, gets = await run_gets(items, lambda k: rng.choice(swarm.alive()).get(k), 1)
-        out["rpcs_per_get"] = count[0] / len(items)
-        out["put_p50"] = statistics.median(puts)
-        out["get_p50"] = statistics.median(gets)
-        if churn:
-            swarm.kill(CHURN)
-            success, lat = await run_gets(
-                items, lambda k: rng.choice(swarm.alive()).get(k), CHURN_CONCURRENCY
-            )
-            out["churn_success"] = success
-            out["churn_p99"] = pct(lat, 0.99)
-    finally:
-        swarm.stop()
-        await asyncio.sleep(0.5)
-    return out
+            dt, _ = await timed(functools.partial(node.get, bkey))
+        bare_lat.append(dt)
+        bare_rpcs += count[0]
+        dt, _ = await timed(functools.partial(ours.random_node().get, okey))
+        our_lat.append(dt)
+    our_rpcs = sum(node.counters.lookup_rpcs for node in ours.nodes) - our_before
+    return (
+        {"get_p50": statistics.median(bare_lat), "rpcs_per_get": bare_rpcs / len(bare_items)},
+        {"get_p50": statistics.median(our_lat), "rpcs_per_get": our_rpcs / len(our_items)},
+    )
 
 
-async def bench_node(n: int, ops: int, churn: bool, signer: JsonSigner) -> dict[str, float]:
-    policy = JsonRecordPolicy([signer])
-    swarm = Swarm(policy, template=DhtConfig(rpc_timeout_s=RPC_TIMEOUT_S), seed=n)
-    out: dict[str, float] = {}
+async def bench_pair(
+    n: int, ops: int, churn: bool, signer: JsonSigner
+) -> tuple[dict[str, float], dict[str, float]]:
+    """The bare package and DhtNode at ``n`` nodes: puts (one swarm after the
+    other), gets interleaved, then churn (one after the other)."""
     rng = random.Random(n)
+    bare_swarm = BareSwarm(rng)
+    ours_swarm = Swarm(
+        JsonRecordPolicy([signer]), template=DhtConfig(rpc_timeout_s=RPC_TIMEOUT_S), seed=n
+    )
+    bare: dict[str, float] = {}
+    ours: dict[str, float] = {}
     try:
-        await swarm.start(n)
-        items = []
-        puts = []
-        for i in range(ops):
-            raw = signer.make("handle", f"bench-{n}-{i}", "v" * 64, 1)
-            node = swarm.random_node()
-            dt, _ = await timed(functools.partial(node.put, raw))
-            puts.append(dt)
-            items.append((json_dht_key("handle", f"bench-{n}-{i}"), raw))
-        # Gets are timed on a settled swarm: the puts' freshness checks and
-        # hand-offs done, as they are a few seconds after any write.
-        await swarm.settle()
-        before = sum(node.counters.lookup_rpcs for node in swarm.nodes)
-        _, gets = await run_gets(items, lambda k: swarm.random_node().get(k), 1)
-        after = sum(node.counters.lookup_rpcs for node in swarm.nodes)
-        out["rpcs_per_get"] = (after - before) / len(items)
-        out["put_p50"] = statistics.median(puts)
-        out["get_p50"] = statistics.median(gets)
+        bare_items, bare_put = await bare_puts(bare_swarm, n, ops, signer)
+        our_items, our_put = await node_puts(ours_swarm, n, ops, signer)
+        bare, ours = await interleaved_gets(bare_swarm, bare_items, ours_swarm, our_items)
+        bare["put_p50"] = statistics.median(bare_put)
+        ours["put_p50"] = statistics.median(our_put)
         if churn:
-            await swarm.kill(CHURN)
+            bare_swarm.kill(CHURN)
             success, lat = await run_gets(
-                items, lambda k: rng.choice(swarm.alive).get(k), CHURN_CONCURRENCY
+                bare_items, lambda k: rng.choice(bare_swarm.alive()).get(k), CHURN_CONCURRENCY
             )
-            out["churn_success"] = success
-            out["churn_p99"] = pct(lat, 0.99)
+            bare["churn_success"], bare["churn_p99"] = success, pct(lat, 0.99)
+            bare_swarm.stop()
+            await ours_swarm.kill(CHURN)
+            success, lat = await run_gets(
+                our_items, lambda k: rng.choice(ours_swarm.alive).get(k), CHURN_CONCURRENCY
+            )
+            ours["churn_success"], ours["churn_p99"] = success, pct(lat, 0.99)
     finally:
-        await swarm.stop()
-    return out
+        bare_swarm.stop()
+        await ours_swarm.stop()
+        await asyncio.sleep(0.5)
+    return bare, ours
 
 
 async def rss_only(n: int) -> float:
@@ -258,8 +294,7 @@ async def main(sizes: list[int], ops: int) -> None:
     for n in sizes:
         churn = n == 200
         t0 = time.perf_counter()
-        bare = await bench_bare(n, ops, churn, signer)
-        ours = await bench_node(n, ops, churn, signer)
+        bare, ours = await bench_pair(n, ops, churn, signer)
         config = {
             "nodes": n,
             "ops": ops,
