@@ -13,10 +13,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
-import hmac
 import itertools
-import json
-import os
 import random
 import time
 from typing import Any
@@ -26,7 +23,7 @@ import pytest
 from ipndht.v1 import common_pb2
 from services.core.dht.adversary import MaliciousNode, MaliciousProtocol
 from services.core.dht.config import DhtConfig
-from services.core.dht.jsonrecords import JsonRecordPolicy, JsonSigner, json_dht_key
+from services.core.dht.jsonrecords import JsonRecordPolicy, JsonSigner, forge_json, json_dht_key
 from services.core.dht.swarm import Swarm
 from services.core.records import keys, model
 from services.core.records.rules import SignedRecordPolicy
@@ -47,13 +44,7 @@ class JsonKit:
     def make(self, i: int, seq: int) -> tuple[bytes, bytes]:
         return json_dht_key("handle", f"m{i}"), self.signer.make("handle", f"m{i}", f"v{seq}", seq)
 
-    @staticmethod
-    def forge(raw: bytes) -> bytes:
-        doc = json.loads(raw)
-        doc["seq"] += 100
-        doc["value"] = "forged"
-        doc["sig"] = hmac.new(os.urandom(32), raw, hashlib.sha256).hexdigest()
-        return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
+    forge = staticmethod(forge_json)
 
 
 class SignedKit:

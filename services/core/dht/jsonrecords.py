@@ -30,6 +30,16 @@ def json_dht_key(namespace: str, key: str) -> bytes:
     return hashlib.sha1(namespace.encode() + b"\x00" + key.encode()).digest()
 
 
+def forge_json(raw: bytes) -> bytes:
+    """A forgery of a test record for adversaries: seq bumped by 100, value
+    changed, signed with a random secret (so every policy refuses it)."""
+    doc = json.loads(raw)
+    doc["seq"] += 100
+    doc["value"] = "forged"
+    doc["sig"] = hmac.new(os.urandom(32), raw, hashlib.sha256).hexdigest()
+    return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
+
+
 def _body(doc: dict[str, Any]) -> bytes:
     fields = {k: doc[k] for k in ("ns", "key", "signer", "seq", "iat", "exp", "value")}
     return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()

@@ -9,7 +9,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,11 +23,6 @@ from tests.support.net import free_udp_port
 FAST = DhtConfig(rpc_timeout_s=0.5)
 SCRIPT = Path(__file__).with_name("dht_node_proc.py")
 ROOT = Path(__file__).resolve().parents[3]
-
-
-@pytest.fixture
-def signer() -> JsonSigner:
-    return JsonSigner()
 
 
 class NodeProcess:
@@ -66,15 +61,6 @@ def node_process(tmp_path: Path, signer: JsonSigner) -> Iterator[NodeProcess]:
         yield proc
     finally:
         proc.stop()
-
-
-@pytest.fixture
-async def raw() -> AsyncIterator[RawPeer]:
-    peer = await RawPeer.open()
-    try:
-        yield peer
-    finally:
-        peer.close()
 
 
 async def test_acknowledged_records_survive_kill_9(

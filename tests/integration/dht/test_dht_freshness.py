@@ -6,60 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import hashlib
-import hmac
-import json
 import os
-from collections.abc import AsyncIterator
-
-import pytest
 
 from services.core.dht.adversary import MaliciousNode, RawPeer
 from services.core.dht.config import DhtConfig
-from services.core.dht.jsonrecords import JsonRecordPolicy, JsonSigner, json_dht_key
+from services.core.dht.jsonrecords import JsonRecordPolicy, JsonSigner, forge_json, json_dht_key
 from services.core.dht.node import DhtNode
 from services.core.dht.store import now_us
 
 FAST = DhtConfig(rpc_timeout_s=0.5)
 #: Every new key checked: a few nodes are all in each other's inner neighbourhood.
 CHECK_ALL = dataclasses.replace(FAST, freshness_from_radii=0.0)
-
-
-def _forge(raw: bytes) -> bytes:
-    doc = json.loads(raw)
-    doc["seq"] += 100
-    doc["value"] = "forged"
-    doc["sig"] = hmac.new(os.urandom(32), raw, hashlib.sha256).hexdigest()
-    return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
-
-
-@pytest.fixture
-def signer() -> JsonSigner:
-    return JsonSigner()
-
-
-@pytest.fixture
-def policy(signer: JsonSigner) -> JsonRecordPolicy:
-    return JsonRecordPolicy([signer])
-
-
-@pytest.fixture
-async def nodes() -> AsyncIterator[list[DhtNode]]:
-    """Nodes a test creates; all stopped at the end."""
-    made: list[DhtNode] = []
-    try:
-        yield made
-    finally:
-        await asyncio.gather(*(n.stop() for n in made))
-
-
-@pytest.fixture
-async def raw() -> AsyncIterator[RawPeer]:
-    peer = await RawPeer.open()
-    try:
-        yield peer
-    finally:
-        peer.close()
 
 
 async def _linked(
@@ -71,7 +28,7 @@ async def _linked(
 ) -> list[DhtNode]:
     """``count`` nodes (the first ``malicious`` of them forgers), all knowing each other."""
     made: list[DhtNode] = [
-        MaliciousNode(config, policy, kind="forge", forge=_forge)
+        MaliciousNode(config, policy, kind="forge", forge=forge_json)
         if i < malicious
         else DhtNode(config, policy)
         for i in range(count)
@@ -139,7 +96,7 @@ async def test_a_check_keeps_the_stored_version_when_holders_agree_or_lack_the_k
     assert fresh.stats()["freshness_upgrades"] == 0
 
 
-async def test_a_forged_newer_version_from_a_holder_never_replaces_the_stored_one(
+async def test_aforge_jsond_newer_version_from_a_holder_never_replaces_the_stored_one(
     nodes: list[DhtNode], policy: JsonRecordPolicy, signer: JsonSigner, raw: RawPeer
 ) -> None:
     """A forger answering the check with a higher-seq forgery is refused by
@@ -167,7 +124,7 @@ async def test_only_a_key_not_held_before_is_checked(
     _hold(node, policy, key, signer.make("handle", "dave", "v", 1))
     assert await _store(raw, node, key, signer.make("handle", "dave", "v", 2)) is True
     bad = signer.make("handle", "erin", "v", 1)
-    assert await _store(raw, node, json_dht_key("handle", "erin"), _forge(bad)) is False
+    assert await _store(raw, node, json_dht_key("handle", "erin"), forge_json(bad)) is False
     await _settle(node)
     assert node.stats()["freshness_checks"] == 0
 

@@ -7,9 +7,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
-from collections.abc import AsyncIterator
 
-import pytest
 from kademlia.node import Node
 
 from services.core.dht.config import DhtConfig
@@ -18,26 +16,6 @@ from services.core.dht.node import DhtNode
 from services.core.dht.swarm import Swarm
 
 FAST = DhtConfig(rpc_timeout_s=0.5)
-
-
-@pytest.fixture
-def signer() -> JsonSigner:
-    return JsonSigner()
-
-
-@pytest.fixture
-def policy(signer: JsonSigner) -> JsonRecordPolicy:
-    return JsonRecordPolicy([signer])
-
-
-@pytest.fixture
-async def nodes() -> AsyncIterator[list[DhtNode]]:
-    """Nodes a test creates and starts itself; all stopped at the end."""
-    made: list[DhtNode] = []
-    try:
-        yield made
-    finally:
-        await asyncio.gather(*(n.stop() for n in made))
 
 
 async def _start(nodes: list[DhtNode], config: DhtConfig, policy: JsonRecordPolicy) -> DhtNode:

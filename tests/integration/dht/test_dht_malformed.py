@@ -46,15 +46,6 @@ async def node() -> AsyncIterator[DhtNode]:
         await n.stop()
 
 
-@pytest.fixture
-async def raw() -> AsyncIterator[RawPeer]:
-    peer = await RawPeer.open()
-    try:
-        yield peer
-    finally:
-        peer.close()
-
-
 MID = b"m" * 20
 
 

@@ -21,16 +21,6 @@ FAST = DhtConfig(rpc_timeout_s=0.5)
 
 
 @pytest.fixture
-def signer() -> JsonSigner:
-    return JsonSigner()
-
-
-@pytest.fixture
-def policy(signer: JsonSigner) -> JsonRecordPolicy:
-    return JsonRecordPolicy([signer])
-
-
-@pytest.fixture
 async def swarm(policy: JsonRecordPolicy) -> AsyncIterator[Swarm]:
     sw = Swarm(policy, template=FAST)
     try:

@@ -19,11 +19,6 @@ KEY = json_dht_key("handle", "alice")
 
 
 @pytest.fixture
-def signer() -> JsonSigner:
-    return JsonSigner()
-
-
-@pytest.fixture
 async def swarm(signer: JsonSigner) -> AsyncIterator[Swarm]:
     sw = Swarm(JsonRecordPolicy([signer]), template=FAST)
     try:
@@ -31,15 +26,6 @@ async def swarm(signer: JsonSigner) -> AsyncIterator[Swarm]:
         yield sw
     finally:
         await sw.stop()
-
-
-@pytest.fixture
-async def raw() -> AsyncIterator[RawPeer]:
-    peer = await RawPeer.open()
-    try:
-        yield peer
-    finally:
-        peer.close()
 
 
 async def test_raw_poison_stores_are_refused_and_readers_unharmed(
