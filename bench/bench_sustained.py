@@ -16,9 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -26,7 +23,7 @@ from pathlib import Path
 import grpc
 
 from bench.bench_handles import HANDLE, METHOD, _prepare, _resolve, _service_env
-from bench.load import REPO, free_port, measure, percentile, wait_port
+from bench.load import free_port, measure, percentile, server_process
 from bench.results import record
 from ipndht.v1 import handles_pb2
 
@@ -121,27 +118,16 @@ def run() -> None:
         redis = RedisProcess(workdir / "redis")
         redis.start()
         port = free_port()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "services.handles"],
-            cwd=REPO,
-            env={**os.environ, **_service_env(workdir, redis.url, port)},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
         try:
-            wait_port(port)
-            asyncio.run(_prepare(port, redis.url))
-            max_rps, _ = measure(port, _resolve, MAX_SECONDS, 32)
-            rate = LOAD_FRACTION * max_rps
-            print(f"max {max_rps:.0f} rps; offering {rate:.0f} rps for {DURATION_S:.0f} s")
-            out, codes = asyncio.run(_sustain(port, rate, proc.pid))
+            with server_process(
+                ["services.handles"], port, _service_env(workdir, redis.url, port)
+            ) as proc:
+                asyncio.run(_prepare(port, redis.url))
+                max_rps, _ = measure(port, _resolve, MAX_SECONDS, 32)
+                rate = LOAD_FRACTION * max_rps
+                print(f"max {max_rps:.0f} rps; offering {rate:.0f} rps for {DURATION_S:.0f} s")
+                out, codes = asyncio.run(_sustain(port, rate, proc.pid))
         finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
             redis.stop()
     config = {
         "duration_s": DURATION_S,

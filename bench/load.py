@@ -24,8 +24,10 @@ Call = Callable[[grpc.aio.Channel], Awaitable[object]]
 @contextmanager
 def server_process(
     args: Sequence[str], port: int, env: dict[str, str] | None = None
-) -> Iterator[int]:
-    """Run a benchmark server (``python -m ...``) until the block ends."""
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a server (``python -m ...``) listening on ``port`` until the block
+    ends; yields its process once the port accepts connections. Stopped with
+    SIGTERM (SIGKILL after 15 s)."""
     proc = subprocess.Popen(
         [sys.executable, "-m", *args],
         cwd=REPO,
@@ -35,7 +37,7 @@ def server_process(
     )
     try:
         wait_port(port)
-        yield port
+        yield proc
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
