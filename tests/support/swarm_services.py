@@ -171,20 +171,7 @@ async def restart(swarm: Swarm, node: DhtNode) -> DhtNode:
     try:
         return await swarm.restart(node)
     except OSError:
-        # Drop the node restart appended, which never started.
-        port = node.address[1]
-        swarm.nodes = [
-            n
-            for n in swarm.nodes
-            if n is node or n.config.node_id != node.node_id or n.config.port != port
-        ]
-    config = dataclasses.replace(node.config, node_id=node.node_id, port=0)
-    fresh = DhtNode(config, swarm.policy)
-    swarm.nodes.append(fresh)
-    await fresh.start()
-    peers = swarm.rng.sample(swarm.alive[:-1], min(3, len(swarm.alive) - 1))
-    await fresh.bootstrap([p.address for p in peers])
-    return fresh
+        return await swarm.restart(node, port=0)
 
 
 @dataclass(frozen=True)

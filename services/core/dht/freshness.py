@@ -37,7 +37,6 @@ from services.core.dht.constants import (
     FRESHNESS_FANOUT,
     FRESHNESS_MAX_RPCS,
     FRESHNESS_QUEUE_MAX,
-    MAX_RECORD_BYTES,
 )
 from services.core.dht.lookup import Lookup
 from services.core.dht.protocol import DhtProtocol
@@ -63,9 +62,11 @@ class FreshnessCheck:
         self._wake = asyncio.Event()
 
     def offer(self, key: bytes, sender: Address) -> None:
-        """Queue a check of ``key``, taken from ``sender``; dropped when the
-        queue is full or the key is already queued."""
-        if len(self._queue) >= FRESHNESS_QUEUE_MAX or key in self._queued:
+        """Queue a check of ``key``, taken from ``sender``; nothing when it is
+        already queued, dropped (and counted) when the queue is full."""
+        if key in self._queued:
+            return
+        if len(self._queue) >= FRESHNESS_QUEUE_MAX:
             self._protocol.counters.freshness_dropped += 1
             return
         # Jitter: nodes that took the same replay check at different times, so
@@ -121,8 +122,8 @@ class FreshnessCheck:
         now = now_us()
 
         def on_value(peer: Node, payload: Any) -> int:
-            info = self._judge(key, payload, now)
-            if info is None:
+            info = proto.check_record(key, payload, now)
+            if info is None or info.multi:
                 return 0
             answers.append((peer, info))
             if self._policy.better(info, lead[0]):
@@ -159,14 +160,3 @@ class FreshnessCheck:
         if worse:
             proto.counters.pushbacks_sent += len(worse)
             await asyncio.gather(*(proto.call_store(n, key, best.raw) for n in worse))
-
-    def _judge(self, key: bytes, raw: Any, now: int) -> RecordInfo | None:
-        """A single record from a find_value reply, validated; None otherwise."""
-        if not isinstance(raw, bytes) or len(raw) > MAX_RECORD_BYTES:
-            return None
-        try:
-            info = self._policy.check(key, raw, now)
-        except Exception:
-            self._protocol.counters.invalid_values_seen += 1
-            return None
-        return None if info.multi else info

@@ -384,13 +384,16 @@ class DhtProtocol(KademliaProtocol):  # type: ignore[misc]
 
     # -- handlers -------------------------------------------------------------------
 
-    def _checked(self, key: object, value: object) -> RecordInfo | None:
-        """The policy's verdict; None for anything it refuses or fails on."""
+    def check_record(self, key: object, value: object, now: int | None = None) -> RecordInfo | None:
+        """The policy's verdict on a record from the network (a STORE, a read
+        answer); None, counted as an invalid value, for anything that is not
+        bytes under the size limit for a valid key, or that the policy refuses."""
         if not valid_key(key) or not isinstance(value, bytes) or len(value) > MAX_RECORD_BYTES:
+            self.counters.invalid_values_seen += 1
             return None
         assert isinstance(key, bytes)
         try:
-            return self._policy.check(key, value, now_us())
+            return self._policy.check(key, value, now_us() if now is None else now)
         except Exception:
             self.counters.invalid_values_seen += 1
             return None
@@ -447,7 +450,7 @@ class DhtProtocol(KademliaProtocol):  # type: ignore[misc]
     def rpc_store(self, sender: Address, nodeid: object, key: object, value: object) -> bool:
         if not self._welcome(sender, nodeid):
             return False
-        info = self._checked(key, value)
+        info = self.check_record(key, value)
         if info is None or info.multi:
             self.counters.stores_refused += 1
             return False
@@ -469,7 +472,7 @@ class DhtProtocol(KademliaProtocol):  # type: ignore[misc]
     def rpc_add_provider(self, sender: Address, nodeid: object, key: object, value: object) -> bool:
         if not self._welcome(sender, nodeid):
             return False
-        info = self._checked(key, value)
+        info = self.check_record(key, value)
         if info is None or not info.multi or not self._may_hold_providers(info):
             self.counters.stores_refused += 1
             return False

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from kademlia.node import Node
 
-from services.core.dht.constants import MAX_RECORD_BYTES, PUSHBACK_MAX
+from services.core.dht.constants import PUSHBACK_MAX
 from services.core.dht.lookup import LookupOutcome
 from services.core.dht.store import now_us
 from services.core.dht.wire import valid_key
@@ -46,6 +46,7 @@ class Reads:
         if not valid_key(dht_key):
             raise InvalidArgument("a DHT key must be 20 bytes")
         now = now_us()
+        check = dht._proto().check_record
         local = dht.storage.get_info(dht_key, now)
         seen: list[tuple[Node, RecordInfo]] = []
         # The best record so far and how many answers (the local copy
@@ -63,7 +64,7 @@ class Reads:
                 if info is None:
                     dht.counters.invalid_values_seen += 1
             else:
-                info = self._validate(dht_key, payload, now)
+                info = check(dht_key, payload, now)
                 if isinstance(payload, bytes):
                     judged[payload] = info
             if info is None or info.multi:
@@ -99,18 +100,6 @@ class Reads:
                 dht.storage.put_single(best, mine=False)
         return best.raw
 
-    def _validate(self, dht_key: bytes, payload: Any, now: int) -> RecordInfo | None:
-        """A record read from the network, validated; None when refused."""
-        dht = self._node
-        if not isinstance(payload, bytes) or len(payload) > MAX_RECORD_BYTES:
-            dht.counters.invalid_values_seen += 1
-            return None
-        try:
-            return dht.policy.check(dht_key, payload, now)
-        except Exception:
-            dht.counters.invalid_values_seen += 1
-            return None
-
     def _push_back(
         self, best: RecordInfo, seen: list[tuple[Node, RecordInfo]], outcome: LookupOutcome
     ) -> None:
@@ -143,6 +132,7 @@ class Reads:
         if limit < 1:
             raise InvalidArgument("limit must be at least 1")
         now = now_us()
+        check = dht._proto().check_record
         merged: dict[bytes, RecordInfo] = {}
 
         def merge(info: RecordInfo) -> None:
@@ -158,7 +148,7 @@ class Reads:
                 return 0
             got = 0
             for raw in payload[: max(limit, 1) * 2]:
-                info = self._validate(dht_key, raw, now)
+                info = check(dht_key, raw, now)
                 if info is not None and info.multi:
                     merge(info)
                     got += 1

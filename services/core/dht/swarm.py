@@ -114,12 +114,18 @@ class Swarm:
             self.dead.append(node)
         return victims
 
-    async def restart(self, node: DhtNode) -> DhtNode:
-        """A new node with ``node``'s id, address, store and state."""
-        config = dataclasses.replace(node.config, node_id=node.node_id, port=node.address[1])
+    async def restart(self, node: DhtNode, *, port: int | None = None) -> DhtNode:
+        """A new node with ``node``'s id, store and state, at its old address
+        (or at ``port``; 0 picks a free one)."""
+        port = node.address[1] if port is None else port
+        config = dataclasses.replace(node.config, node_id=node.node_id, port=port)
         fresh = DhtNode(config, self.policy)
+        try:
+            await fresh.start()
+        except BaseException:
+            await fresh.stop()  # e.g. the port was taken: closes the store it opened
+            raise
         self.nodes.append(fresh)
-        await fresh.start()
         peers = self.rng.sample(self.alive[:-1], min(3, len(self.alive) - 1))
         await fresh.bootstrap([p.address for p in peers])
         return fresh
