@@ -48,8 +48,15 @@ class Cache(Protocol):
 
     async def set(self, kind: str, key: str, value: bytes, ttl_s: float) -> bool: ...
 
-    async def set_nx(self, kind: str, key: str, value: bytes, ttl_s: float) -> bool | None:
-        """Set only if absent. True: set; False: present; None: cache down."""
+    async def set_nx(
+        self, kind: str, key: str, value: bytes, ttl_s: float, *, wait_s: float | None = None
+    ) -> bool | None:
+        """Set only if absent. True: set; False: present; None: cache down.
+
+        ``wait_s``: for a claim, whose false "cache down" costs more than a
+        slow call: Redis is asked even while the circuit is open, and its
+        answer awaited up to ``wait_s`` instead of the usual timeout.
+        """
         ...
 
     async def delete(self, kind: str, key: str) -> bool: ...
@@ -92,7 +99,9 @@ class NullCache:
     async def set(self, kind: str, key: str, value: bytes, ttl_s: float) -> bool:
         return False
 
-    async def set_nx(self, kind: str, key: str, value: bytes, ttl_s: float) -> bool | None:
+    async def set_nx(
+        self, kind: str, key: str, value: bytes, ttl_s: float, *, wait_s: float | None = None
+    ) -> bool | None:
         return None
 
     async def delete(self, kind: str, key: str) -> bool:
@@ -143,8 +152,10 @@ class RedisCache:
         self._service = service
         self._client = client or aioredis.Redis.from_url(
             url,
-            socket_timeout=timeout_s,
-            socket_connect_timeout=timeout_s,
+            # Each call's own deadline (``_call``) bounds it; the socket
+            # timeouts are only a backstop, so a claim may wait longer.
+            socket_timeout=c.CACHE_SOCKET_BACKSTOP_S,
+            socket_connect_timeout=c.CACHE_SOCKET_BACKSTOP_S,
             retry=Retry(NoBackoff(), 0),
             health_check_interval=0,
         )
@@ -172,11 +183,13 @@ class RedisCache:
 
     # -- the circuit -------------------------------------------------------------
 
-    async def _call(self, op: Callable[[], Awaitable[T]]) -> T | _Failed:
-        if not self._up:
+    async def _call(
+        self, op: Callable[[], Awaitable[T]], wait_s: float | None = None
+    ) -> T | _Failed:
+        if not self._up and wait_s is None:
             return _FAILED
         try:
-            async with asyncio.timeout(self._timeout):
+            async with asyncio.timeout(self._timeout if wait_s is None else wait_s):
                 return await op()
         except (RedisError, OSError, TimeoutError) as exc:
             self._trip(exc)
@@ -242,10 +255,12 @@ class RedisCache:
         done = await self._call(lambda: self._client.set(cache_key(kind, key), value, px=ttl_ms))
         return not isinstance(done, _Failed) and bool(done)
 
-    async def set_nx(self, kind: str, key: str, value: bytes, ttl_s: float) -> bool | None:
+    async def set_nx(
+        self, kind: str, key: str, value: bytes, ttl_s: float, *, wait_s: float | None = None
+    ) -> bool | None:
         ttl_ms = max(1, int(ttl_s * 1000))
         done = await self._call(
-            lambda: self._client.set(cache_key(kind, key), value, px=ttl_ms, nx=True)
+            lambda: self._client.set(cache_key(kind, key), value, px=ttl_ms, nx=True), wait_s
         )
         if isinstance(done, _Failed):
             return None

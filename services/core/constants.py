@@ -40,6 +40,11 @@ REQUEST_ID_MAX_LEN = 64
 #: Redis.
 CACHE_OP_TIMEOUT_S = 0.1
 
+#: Socket read and connect timeout of the Redis client: a backstop only, as
+#: every cache call carries its own deadline (CACHE_OP_TIMEOUT_S, or a longer
+#: one for a handle claim); above any such deadline.
+CACHE_SOCKET_BACKSTOP_S = 10.0
+
 #: First and longest pause between reconnection probes while Redis is down:
 #: short enough to notice a restart within a second, long enough not to spin.
 CACHE_RETRY_MIN_S = 0.25

@@ -22,6 +22,13 @@ INVALIDATION_CHANNEL = "ipndht:handles:invalidate"
 #: enough that a registry that crashed mid-write blocks nobody for long.
 CLAIM_TTL_S = 60.0
 
+#: How long a registry waits for Redis to answer a claim before it falls back
+#: to the DHT check, even while its cache circuit is open: a claim read as
+#: "Redis down" while another registry's claim went through lets both accept
+#: one step, which is worse than a write that waits. On loopback or a closed
+#: port a dead Redis fails at once; only an unreachable host costs the wait.
+CLAIM_WAIT_S = 1.0
+
 #: Longest a record stays in Redis: never past the record's own expiry, and
 #: at most an hour so that a record replaced while a cache write was lost
 #: does not linger.

@@ -28,7 +28,9 @@ log = get_logger(__name__)
 class RecordDht(Protocol):
     """What the registry needs of the DHT node."""
 
-    async def put(self, record_bytes: bytes, dht_key: bytes | None = None) -> int: ...
+    async def put(
+        self, record_bytes: bytes, dht_key: bytes | None = None, *, only_newer: bool = False
+    ) -> int: ...
 
     async def get(self, dht_key: bytes) -> bytes | None: ...
 

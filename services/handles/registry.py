@@ -5,10 +5,14 @@ current record (rules.py), claims (handle, seq) so that two registries never
 both accept one step, countersigns with the registrar key, stores in the DHT,
 then in the local store and the caches, and announces the write.
 
-Claim: Redis ``SET NX`` on (handle, seq) is the fast path. With Redis down,
-the DHT is the check: the record is stored, read back, and kept only if the
-DHT's selection (higher seq, earlier issued_at, smaller signature) chose it;
-docs/handles.md describes what a network partition does.
+Claim: Redis ``SET NX`` on (handle, seq) is the fast path; the claim waits
+up to CLAIM_WAIT_S for Redis, since a slow answer read as "Redis down" would
+let this registry race another that holds the claim. With Redis down, the
+DHT is the check: the record is stored, read back, and kept only if the
+DHT's selection (higher seq, earlier issued_at, smaller signature) chose it.
+A claimed write that no holder took is read back the same way, and no write
+displaces a record of the same seq that this registry's node holds. docs/handles.md describes
+what a network partition does.
 """
 
 from __future__ import annotations
@@ -96,7 +100,10 @@ class Registry:
             await self._check_alias(accepted, now)
             claimed = await self._claim(accepted)
             holders = await self._store(accepted, current)
-            if claimed is None:
+            if claimed is None or holders == 0:
+                # Without a claim, or with every asked holder refusing (a
+                # competing record of this seq, written without a claim, may
+                # be held): the DHT's choice decides.
                 await self._confirm(accepted, current)
             self._lookup.store.put(accepted)
             if accepted.operation == handles_pb2.HANDLE_OPERATION_RELEASE:
@@ -139,7 +146,7 @@ class Registry:
         cache = self._lookup.cache
         name = f"{entry.handle}#{entry.seq}"
         token = entry.record.signature
-        got = await cache.set_nx(c.KIND_CLAIM, name, token, c.CLAIM_TTL_S)
+        got = await cache.set_nx(c.KIND_CLAIM, name, token, c.CLAIM_TTL_S, wait_s=c.CLAIM_WAIT_S)
         if got is False:
             if await cache.get(c.KIND_CLAIM, name) == token:
                 return True  # the same request again (a client retry)
@@ -148,7 +155,10 @@ class Registry:
 
     async def _store(self, entry: HandleEntry, current: HandleEntry | None) -> int:
         try:
-            return await self._lookup.dht.put(entry.record.encode())
+            # A record of this seq already held by this node came from another
+            # registry, which may have acknowledged it: it is not displaced,
+            # even when ours would win the DHT's selection.
+            return await self._lookup.dht.put(entry.record.encode(), only_newer=True)
         except SeqConflict as exc:
             held = current.seq if current is not None else entry.seq
             raise self._lost(entry, max(held, exc.current_seq), "was written concurrently") from exc

@@ -240,18 +240,23 @@ class DhtNode(Server):  # type: ignore[misc]
             raise InvalidArgument("a DHT key must be 20 bytes")
         return self.policy.check(dht_key, raw, now_us())
 
-    async def put(self, record_bytes: bytes, dht_key: bytes | None = None) -> int:
+    async def put(
+        self, record_bytes: bytes, dht_key: bytes | None = None, *, only_newer: bool = False
+    ) -> int:
         """Validate, store locally (committed), then store on the k closest nodes.
 
         Returns how many remote holders accepted the record (0 when there
         are no live peers; the local copy is kept and republished). Raises
         ``InvalidRecord`` for a record the policy refuses, ``SeqConflict``
-        when this node holds a better record, ``StoreFull`` at the cap.
+        when this node holds a better record, or with ``only_newer`` any
+        other record of the same seq or higher (a writer without a claim
+        must not displace a write already acknowledged), ``StoreFull`` at
+        the cap.
         """
         info = self._check(record_bytes, dht_key)
         if info.multi:
             raise InvalidArgument(f"namespace {info.namespace!r} is a set: use add_provider")
-        self.storage.put_single_or_raise(info, mine=True)
+        self.storage.put_single_or_raise(info, mine=True, only_newer=only_newer)
         return await self._replicate(info)
 
     async def add_provider(self, record_bytes: bytes, dht_key: bytes | None = None) -> int:

@@ -118,11 +118,12 @@ class RecordStore(IStorage):  # type: ignore[misc]
         ).fetchone()
         return None if row is None else _info(row, False)
 
-    def put_single(self, info: RecordInfo, *, mine: bool) -> bool:
+    def put_single(self, info: RecordInfo, *, mine: bool, only_newer: bool = False) -> bool:
         """Store ``info`` (already validated) unless a better one is held.
 
         True when stored or identical to the held record; False when the
-        held record is better. Raises ``StoreFull`` at the cap.
+        held record is better, or with ``only_newer`` of the same seq or
+        higher whichever is better. Raises ``StoreFull`` at the cap.
         """
         held = self.get_info(info.dht_key)
         if held is not None:
@@ -130,6 +131,8 @@ class RecordStore(IStorage):  # type: ignore[misc]
                 if mine:
                     self._set_mine("records", info.dht_key, None)
                 return True
+            if only_newer and held.seq >= info.seq:
+                return False
             if not self._policy.better(info, held):
                 return False
         else:
@@ -153,11 +156,14 @@ class RecordStore(IStorage):  # type: ignore[misc]
         held = self.get_info(key)
         return None if held is None else held.seq
 
-    def put_single_or_raise(self, info: RecordInfo, *, mine: bool) -> None:
-        if not self.put_single(info, mine=mine):
+    def put_single_or_raise(
+        self, info: RecordInfo, *, mine: bool, only_newer: bool = False
+    ) -> None:
+        if not self.put_single(info, mine=mine, only_newer=only_newer):
             seq = self.held_seq(info.dht_key) or 0
             raise SeqConflict(
-                f"a newer record is held for this key (held seq {seq}, offered seq {info.seq})",
+                f"a newer or competing record is held for this key (held seq {seq}, "
+                f"offered seq {info.seq})",
                 current_seq=seq,
             )
 

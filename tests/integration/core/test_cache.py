@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import time
@@ -52,6 +53,32 @@ async def test_set_nx_claims_once(cache: RedisCache) -> None:
     assert await cache.get("claim", "k") == b"a"
     assert await cache.delete("claim", "k")
     assert await cache.get("claim", "k") is None
+
+
+async def test_a_claim_waits_for_a_slow_redis_and_asks_past_an_open_circuit(
+    redis_flushed: RedisProcess,
+) -> None:
+    """Redis paused for 0.3 s: a plain call gives up after the 0.1 s timeout
+    and opens the circuit, but set_nx with wait_s=2 is still sent to Redis
+    and gets its real answer once Redis resumes; a second claimant is told
+    the key is taken."""
+    c = RedisCache(redis_flushed.url, service="test", timeout_s=0.1)
+    await c.start()
+    assert redis_flushed.proc is not None
+    os.kill(redis_flushed.proc.pid, signal.SIGSTOP)
+    try:
+        assert await c.get("k", "x") is None
+        assert not c.up
+        assert await c.set_nx("claim", "k", b"z", ttl_s=10) is None  # bypassed: circuit open
+        loop = asyncio.get_running_loop()
+        loop.call_later(0.3, os.kill, redis_flushed.proc.pid, signal.SIGCONT)
+        started = time.perf_counter()
+        assert await c.set_nx("claim", "k", b"a", ttl_s=10, wait_s=2.0) is True
+        assert time.perf_counter() - started >= 0.2
+        assert await c.set_nx("claim", "k", b"b", ttl_s=10, wait_s=2.0) is False
+    finally:
+        os.kill(redis_flushed.proc.pid, signal.SIGCONT)
+        await c.close()
 
 
 async def test_sorted_set_range_both_orders(cache: RedisCache) -> None:

@@ -19,6 +19,7 @@ from tests.support.handles_hosts import (
     pub,
     start_registry,
 )
+from tests.support.net import free_tcp_port
 from tests.support.redis import RedisProcess
 
 
@@ -60,6 +61,44 @@ async def test_two_registries_racing_one_handle_exactly_one_wins(
                 for stub in (s1, s2):
                     answer = await stub.Resolve(handles_pb2.ResolveRequest(query=name))
                     assert answer.public_key == pub(winner)
+    finally:
+        await r2.stop(grace_s=0)
+        await r1.stop(grace_s=0)
+
+
+async def test_a_registry_without_redis_racing_one_with_redis_lets_exactly_one_win(
+    tmp_path: Path, redis_flushed: RedisProcess
+) -> None:
+    """Fifty times, a registry whose Redis is unreachable (its claims fail, so
+    it writes through the DHT check) races a registry whose claims go
+    through: exactly one registration gets OK, and both resolve the winner.
+    Neither may displace a record of the same seq the other already
+    acknowledged, whichever record the DHT's selection prefers."""
+    reg = make_registrar(tmp_path)
+    r1 = await start_registry(tmp_path, reg, "r1", redis_url=f"redis://127.0.0.1:{free_tcp_port()}")
+    r2 = await start_registry(
+        tmp_path,
+        reg,
+        "r2",
+        redis_url=redis_flushed.url,
+        bootstrap=[f"127.0.0.1:{dht_address(r1)[1]}"],
+    )
+    try:
+        assert not r1.cache.up and r2.cache.up
+        async with (
+            grpc.aio.insecure_channel(f"127.0.0.1:{r1.grpc_port}") as c1,
+            grpc.aio.insecure_channel(f"127.0.0.1:{r2.grpc_port}") as c2,
+        ):
+            s1, s2 = Stub(c1), Stub(c2)
+            for i in range(50):
+                name = f"@mixed-{i}.ipn"
+                a, b = keys.generate_private_key(), keys.generate_private_key()
+                codes = await asyncio.gather(_register(s1, a, name), _register(s2, b, name))
+                assert sorted(c.name for c in codes) == ["ALREADY_EXISTS", "OK"], (i, codes)
+                winner = a if codes[0] == grpc.StatusCode.OK else b
+                for stub in (s1, s2):
+                    answer = await stub.Resolve(handles_pb2.ResolveRequest(query=name))
+                    assert answer.public_key == pub(winner), (i, stub)
     finally:
         await r2.stop(grace_s=0)
         await r1.stop(grace_s=0)

@@ -56,6 +56,29 @@ def test_higher_seq_replaces_lower_never_the_reverse(
     assert err.value.current_seq == 2
 
 
+def test_only_newer_never_displaces_a_held_record_of_the_same_seq(
+    store: RecordStore, policy: JsonRecordPolicy, signer: JsonSigner
+) -> None:
+    """With only_newer, a competing record of the held seq is refused even when
+    the policy prefers it (SeqConflict naming the held seq); the identical
+    record and a higher seq still go in. Without it, the preferred one wins."""
+    a = policy.check(KEY, signer.make("handle", "alice", "a", 1), now_us())
+    b = policy.check(KEY, signer.make("handle", "alice", "b", 1), now_us())
+    worse, better = (a, b) if policy.better(b, a) else (b, a)
+    assert store.put_single(worse, mine=False)
+    assert not store.put_single(better, mine=True, only_newer=True)
+    with pytest.raises(SeqConflict) as err:
+        store.put_single_or_raise(better, mine=True, only_newer=True)
+    assert err.value.current_seq == 1
+    assert store[KEY] == worse.raw
+    assert store.put_single(worse, mine=True, only_newer=True)
+    assert store.put_single(better, mine=False)
+    assert store[KEY] == better.raw
+    v2 = policy.check(KEY, signer.make("handle", "alice", "c", 2), now_us())
+    assert store.put_single(v2, mine=True, only_newer=True)
+    assert store[KEY] == v2.raw
+
+
 def test_expiry_is_the_records_own_expires_at(
     store: RecordStore, policy: JsonRecordPolicy, signer: JsonSigner
 ) -> None:
