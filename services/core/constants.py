@@ -82,6 +82,19 @@ DEFAULT_SERVER_DEADLINE_S = 10.0
 #: leaves room for state flushing).
 DEFAULT_SHUTDOWN_GRACE_S = 10.0
 
+#: Health entry that is SERVING from the moment a server listens until its
+#: shutdown starts, whatever the minimum-peer rule says. Clients that watch it
+#: (the SDK's channels do, by client-side health checking) stop sending calls
+#: as soon as shutdown starts, so none reaches a server that is closing.
+ACCEPTING_HEALTH_NAME = "ipndht.accepting"
+
+#: After health goes NOT_SERVING, how long the server keeps serving before it
+#: stops taking calls (taken out of the grace period): clients watching
+#: health learn it from one stream message, within milliseconds even on two
+#: busy cores. Calls reaching grpc-core after it stops taking them would be
+#: answered CANCELLED rather than UNAVAILABLE (grpc/grpc#41785).
+SHUTDOWN_DRAIN_S = 0.3
+
 #: Concurrent RPCs a server handles before it answers RESOURCE_EXHAUSTED;
 #: bounds memory under overload on a 2-core machine.
 DEFAULT_MAX_CONCURRENT_RPCS = 2000

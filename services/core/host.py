@@ -3,7 +3,9 @@
 A host owns the ``grpc.aio`` server (with the interceptor, health and
 reflection), the metrics endpoint, the cache, and the background tasks of its
 service. ``serve()`` runs until SIGTERM or SIGINT, then shuts down gracefully:
-health goes NOT_SERVING, new RPCs are refused, in-flight RPCs get the grace
+health goes NOT_SERVING (including ``ipndht.accepting``, which clients watch
+to stop sending), the server keeps answering for a short drain, then new RPCs
+are refused with UNAVAILABLE, in-flight RPCs get the rest of the grace
 period, background tasks are cancelled and stop hooks flush state.
 """
 
@@ -218,6 +220,7 @@ class ServiceHost:
         self.grpc_port = self.server.add_insecure_port(f"{s.grpc_host}:{port}")
         if self.grpc_port == 0:
             raise OSError(f"cannot listen on {s.grpc_host}:{port} (IPNDHT_GRPC_PORT)")
+        await self.health.set(c.ACCEPTING_HEALTH_NAME, health_pb2.HealthCheckResponse.SERVING)
         await self.server.start()
         if s.metrics_enabled:
             mport = self.spec.metrics_port if s.metrics_port is None else s.metrics_port
@@ -248,7 +251,10 @@ class ServiceHost:
         await self.set_serving(False)
         self._stopped = True
         await self.health.enter_graceful_shutdown()
-        await self.server.stop(grace)
+        drain = min(grace, c.SHUTDOWN_DRAIN_S)
+        if drain > 0:
+            await asyncio.sleep(drain)
+        await self.server.stop(grace - drain)
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()

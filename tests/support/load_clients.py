@@ -6,7 +6,9 @@ write that returned OK is kept as acknowledged (handle -> owner key,
 content -> provider key), so a test can check after a fault that nothing
 acknowledged was lost. Channels reconnect fast (100 ms to 500 ms backoff):
 a restarted server is reached again within a second, not after gRPC's
-default backoff of up to two minutes.
+default backoff of up to two minutes. Like the SDK's, they watch the
+server's ``ipndht.accepting`` health entry, but make one attempt per call
+(no retry), so every failure is seen.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from ipndht.v1 import (
     handles_pb2,
     handles_pb2_grpc,
 )
+from ipndht_client import config as sdk_config
 from ipndht_client import content as content_sdk
 from ipndht_client import handles as handles_sdk
 from services.core.records import keys
@@ -43,6 +46,7 @@ KINDS = (RESOLVE, LIST, REGISTER, PROVIDE)
 CALL_TIMEOUT_S = 15.0
 #: Channel options: reconnect within half a second of a server coming back.
 CHANNEL_OPTIONS = [
+    ("grpc.service_config", sdk_config.service_config(max_attempts=1)),
     ("grpc.initial_reconnect_backoff_ms", 100),
     ("grpc.min_reconnect_backoff_ms", 100),
     ("grpc.max_reconnect_backoff_ms", 500),

@@ -5,7 +5,10 @@ loopback; ``Endpoints.from_env()`` reads the ``IPNDHT_*_ENDPOINT``
 variables). ``service_config`` is the gRPC service config every SDK channel
 uses: calls that fail with UNAVAILABLE (service down or starting, too few
 DHT peers, shutting down) are retried with exponential backoff, all within
-the call's one deadline.
+the call's one deadline; and the channel watches the server's
+``ipndht.accepting`` health entry (client-side health checking), so that it
+stops sending calls the moment a server starts shutting down instead of
+racing the server's close.
 """
 
 from __future__ import annotations
@@ -41,6 +44,12 @@ SERVICE_NAMES = (
     "grpc.health.v1.Health",
 )
 
+#: Health entry every ipndht server keeps SERVING from the moment it listens
+#: until its shutdown starts. Client-side health checking needs a load
+#: balancing policy that supports it: round_robin (over the target's
+#: addresses; one address behaves as pick_first does).
+ACCEPTING_HEALTH_NAME = "ipndht.accepting"
+
 ENV_DISCOVERY = "IPNDHT_DISCOVERY_ENDPOINT"
 ENV_HANDLES = "IPNDHT_HANDLES_ENDPOINT"
 ENV_CONTENT = "IPNDHT_CONTENT_ENDPOINT"
@@ -74,7 +83,8 @@ def _seconds(value: float) -> str:
 def service_config(max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> str:
     """The gRPC service-config JSON: retry on UNAVAILABLE with exponential
     backoff, ``max_attempts`` attempts per call (1 means no retry; at most
-    5, gRPC's ceiling)."""
+    5, gRPC's ceiling), and client-side health checking of
+    ``ACCEPTING_HEALTH_NAME``."""
     if isinstance(max_attempts, bool) or not isinstance(max_attempts, int):
         raise TypeError("max_attempts must be an int")
     if not 1 <= max_attempts <= MAX_ATTEMPTS_CEILING:
@@ -88,7 +98,12 @@ def service_config(max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> str:
             "backoffMultiplier": BACKOFF_MULTIPLIER,
             "retryableStatusCodes": ["UNAVAILABLE"],
         }
-    return json.dumps({"methodConfig": [method]}, separators=(",", ":"))
+    config = {
+        "methodConfig": [method],
+        "loadBalancingConfig": [{"round_robin": {}}],
+        "healthCheckConfig": {"serviceName": ACCEPTING_HEALTH_NAME},
+    }
+    return json.dumps(config, separators=(",", ":"))
 
 
 def channel_options(max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> list[tuple[str, Any]]:

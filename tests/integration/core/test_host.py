@@ -15,7 +15,9 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
+from ipndht_client import config as sdk_config
 from services.content.service import build as build_content
+from services.core.constants import ACCEPTING_HEALTH_NAME, SHUTDOWN_DRAIN_S
 from services.core.host import CONTENT, DISCOVERY, HANDLES, ServiceHost, ServiceSpec
 from services.discovery.service import build as build_discovery
 from services.handles.service import build as build_handles
@@ -35,10 +37,11 @@ async def service(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
 
 
 async def test_health_serves_service_name_and_empty(service: ServiceHost) -> None:
-    """grpc.health.v1 answers SERVING for the service's full name and for ""."""
+    """grpc.health.v1 answers SERVING for the service's full name, for "" and
+    for ipndht.accepting."""
     async with grpc.aio.insecure_channel(f"127.0.0.1:{service.grpc_port}") as channel:
         stub = health_pb2_grpc.HealthStub(channel)
-        for name in ("", service.spec.grpc_service):
+        for name in ("", service.spec.grpc_service, ACCEPTING_HEALTH_NAME):
             reply = await stub.Check(health_pb2.HealthCheckRequest(service=name), timeout=5)
             assert reply.status == health_pb2.HealthCheckResponse.SERVING
 
@@ -88,9 +91,41 @@ async def test_stop_turns_health_not_serving_and_refuses_new_rpcs(tmp_path: Path
         assert info.value.code() == grpc.StatusCode.UNAVAILABLE
 
 
+async def test_stop_drains_health_watching_clients_before_the_server_closes(
+    tmp_path: Path,
+) -> None:
+    """Once stop starts, a channel configured as the SDK's (watching
+    ipndht.accepting) fails new calls with UNAVAILABLE without sending them,
+    while the server still answers a plain channel during the drain; the
+    accepting entry stays SERVING while the minimum-peer rule is unmet."""
+    host = await start_host(make_settings(tmp_path, min_peers=5), DISCOVERY, build_discovery)
+    target = f"127.0.0.1:{host.grpc_port}"
+    request = health_pb2.HealthCheckRequest(service="")
+    async with (
+        grpc.aio.insecure_channel(target, options=sdk_config.channel_options(1)) as sdk,
+        grpc.aio.insecure_channel(target) as plain,
+    ):
+        watching, direct = health_pb2_grpc.HealthStub(sdk), health_pb2_grpc.HealthStub(plain)
+        reply = await watching.Check(request, timeout=5)
+        assert reply.status == health_pb2.HealthCheckResponse.NOT_SERVING  # 0 of 5 peers
+        stopping = asyncio.create_task(host.stop(grace_s=2))
+        try:
+            await asyncio.sleep(SHUTDOWN_DRAIN_S / 3)
+            with pytest.raises(grpc.aio.AioRpcError) as info:
+                await watching.Check(request, timeout=2)
+            assert info.value.code() == grpc.StatusCode.UNAVAILABLE
+            assert "unhealthy" in (info.value.details() or "")
+            assert (await direct.Check(request, timeout=2)).status == (
+                health_pb2.HealthCheckResponse.NOT_SERVING
+            )
+        finally:
+            await stopping
+
+
 @pytest.mark.slow
 def test_sigterm_lets_in_flight_rpcs_finish_and_exits_0(tmp_path: Path) -> None:
-    """SIGTERM with RPCs in flight: they complete OK, new ones are refused, exit 0 in grace."""
+    """SIGTERM with RPCs in flight: they complete OK, new ones are refused once
+    the drain is over, exit 0 in grace."""
     env = {
         "IPNDHT_REDIS_URL": "",
         "IPNDHT_SHUTDOWN_GRACE_S": "5",
@@ -106,7 +141,7 @@ def test_sigterm_lets_in_flight_rpcs_finish_and_exits_0(tmp_path: Path) -> None:
             time.sleep(0.3)  # the calls are in flight
             started = time.monotonic()
             proc.signal(signal.SIGTERM)
-            time.sleep(0.2)
+            time.sleep(SHUTDOWN_DRAIN_S + 0.2)
             with pytest.raises(grpc.RpcError) as info:
                 channel.unary_unary("/ipndht.test.Probe/Echo")(b"x", timeout=2)
             assert info.value.code() == grpc.StatusCode.UNAVAILABLE

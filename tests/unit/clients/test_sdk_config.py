@@ -59,6 +59,15 @@ def test_one_attempt_means_no_retry_policy_and_bad_counts_are_refused() -> None:
         cfg.service_config(True)
 
 
+def test_service_config_watches_the_accepting_health_entry() -> None:
+    """Channels check health client-side on ipndht.accepting (round_robin,
+    the policy that supports it), whatever the retry setting."""
+    for attempts in (1, 4):
+        config = json.loads(cfg.service_config(attempts))
+        assert config["healthCheckConfig"] == {"serviceName": "ipndht.accepting"}
+        assert config["loadBalancingConfig"] == [{"round_robin": {}}]
+
+
 def test_channel_options_enable_retries_with_the_config() -> None:
     """Every channel gets grpc.enable_retries=1 and the service config."""
     options = dict(cfg.channel_options(3))
