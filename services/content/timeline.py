@@ -27,6 +27,7 @@ from services.content.constants import (
     BUCKET_MEMO_MAX,
     BUCKET_MEMO_US,
     BUCKET_READ_CONCURRENCY,
+    MAX_ANNOUNCE_SKEW_US,
     MAX_BUCKETS_PER_CALL,
     ZSET_BATCH,
 )
@@ -112,8 +113,12 @@ class Timeline:
     ) -> tuple[list[content_pb2.ContentEntry], str | None]:
         """Entries with since <= time < until after the cursor, at most
         ``limit``, and the cursor of the next page (None at the end)."""
-        lo = max(since_us, self._clock() - self.retention_us)
-        hi = until_us
+        now = self._clock()
+        lo = max(since_us, now - self.retention_us)
+        # No entry is timed later than the announce skew past this clock
+        # (Provide refuses such records); a window end beyond it, up to
+        # 2^64 - 1 on the wire, would also be past what a HashTimer holds.
+        hi = min(until_us, now + MAX_ANNOUNCE_SKEW_US + 1)
         if lo >= hi:
             return [], None
         cursor = hashtimer.parse(after) if after else None

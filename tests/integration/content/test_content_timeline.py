@@ -68,6 +68,28 @@ async def test_window_lists_exactly_its_announcements_in_order(service: ServiceH
     assert [e.hash_timer.hex for e in down] == inside[::-1]
 
 
+async def test_a_window_ending_past_any_hashtimer_time_lists_like_an_open_end(
+    service: ServiceHost,
+) -> None:
+    """until_us may be any uint64 (2^56, 2^63, 2^64 - 1: past what a
+    HashTimer's 7-byte time holds): the window lists every announcement
+    from since_us on, in both orders and across pages, as if it had no end."""
+    timers = sorted(await _provide_many(service, 6))
+    since = int(timers[0][:14], 16)
+    async with content_stub(service) as stub:
+        for until in (2**56, 2**63, 2**64 - 1):
+            up = await list_all(stub, since_us=since, until_us=until, limit=4)
+            down = await list_all(
+                stub,
+                since_us=since,
+                until_us=until,
+                limit=4,
+                order=content_pb2.LIST_ORDER_DESCENDING,
+            )
+            assert [e.hash_timer.hex for e in up] == timers, until
+            assert [e.hash_timer.hex for e in down] == timers[::-1], until
+
+
 async def test_paging_neither_skips_nor_repeats_under_concurrent_inserts(
     service: ServiceHost,
 ) -> None:
