@@ -73,9 +73,12 @@ async def _sustain(port: int, rate: float, pid: int) -> tuple[dict[str, float], 
                 await resolve(request, timeout=5)
                 ok += 1
                 latencies.append(time.perf_counter() - started)
-            except grpc.RpcError as exc:
+            except grpc.aio.AioRpcError as exc:
                 errors += 1
-                codes[exc.code().name] = codes.get(exc.code().name, 0) + 1
+                # The code with its details: a bare "CANCELLED" from grpc-core
+                # and a servicer's message point at different causes.
+                name = f"{exc.code().name}: {(exc.details() or '')[:80]}"
+                codes[name] = codes.get(name, 0) + 1
             finally:
                 in_flight -= 1
 

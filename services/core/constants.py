@@ -98,3 +98,11 @@ SHUTDOWN_DRAIN_S = 0.3
 #: Concurrent RPCs a server handles before it answers RESOURCE_EXHAUSTED;
 #: bounds memory under overload on a 2-core machine.
 DEFAULT_MAX_CONCURRENT_RPCS = 2000
+
+#: Calls grpc-core holds before the Python server has taken them (its
+#: "pending requests"), past which it starts refusing new calls at random
+#: with a bare CANCELLED, up to all of them at twice this. grpc's default of
+#: 1000 is reached by a stall of a few hundred milliseconds at a few thousand
+#: calls per second on two cores; a held call keeps its deadline, and 10,000
+#: small unary requests are a few MB.
+GRPC_MAX_PENDING_REQUESTS = 10_000

@@ -75,6 +75,8 @@ class ServiceHost:
                 ("grpc.max_receive_message_length", settings.max_message_bytes),
                 ("grpc.max_send_message_length", settings.max_message_bytes),
                 ("grpc.so_reuseport", 0),
+                ("grpc.server.max_pending_requests", c.GRPC_MAX_PENDING_REQUESTS),
+                ("grpc.server.max_pending_requests_hard_limit", 2 * c.GRPC_MAX_PENDING_REQUESTS),
             ],
             maximum_concurrent_rpcs=settings.max_concurrent_rpcs,
         )

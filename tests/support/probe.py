@@ -1,7 +1,8 @@
 """A tiny test-only gRPC service (raw bytes in and out) for host tests.
 
 ``ipndht.test.Probe/Echo`` echoes; ``Sleep`` sleeps the number of
-milliseconds given as ASCII digits; ``Raise`` raises the domain error named
+milliseconds given as ASCII digits; ``Block`` does the same without
+yielding, stalling the whole event loop; ``Raise`` raises the domain error named
 in the request (or ``boom`` for an unexpected exception, ``notimpl`` for
 NotImplementedError, ``echo:<text>`` for an InvalidArgument quoting the
 text); ``CacheGet`` reads key "probe" of kind "test"; ``Log`` logs one line.
@@ -10,6 +11,7 @@ text); ``CacheGet`` reads key "probe" of kind "test"; ``Log`` logs one line.
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import grpc
@@ -45,6 +47,10 @@ def add_probe(host: ServiceHost) -> None:
         await asyncio.sleep(int(request.decode()) / 1000)
         return b"slept"
 
+    async def block(request: bytes, context: Any) -> bytes:
+        time.sleep(int(request.decode()) / 1000)  # noqa: ASYNC251 - the stall is the point
+        return b"blocked"
+
     async def raise_(request: bytes, context: Any) -> bytes:
         raise make_error(request.decode())
 
@@ -60,6 +66,7 @@ def add_probe(host: ServiceHost) -> None:
         "Log": grpc.unary_unary_rpc_method_handler(log_line),
         "Echo": grpc.unary_unary_rpc_method_handler(echo),
         "Sleep": grpc.unary_unary_rpc_method_handler(sleep),
+        "Block": grpc.unary_unary_rpc_method_handler(block),
         "Raise": grpc.unary_unary_rpc_method_handler(raise_),
         "CacheGet": grpc.unary_unary_rpc_method_handler(cache_get),
     }

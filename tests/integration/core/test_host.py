@@ -7,6 +7,7 @@ import json
 import signal
 import time
 import urllib.request
+from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -152,6 +153,41 @@ def test_sigterm_lets_in_flight_rpcs_finish_and_exits_0(tmp_path: Path) -> None:
         proc.stop()
     lines = [json.loads(line) for line in proc.output().splitlines() if line.startswith("{")]
     assert any(line["event"] == "service_stopped" for line in lines)
+
+
+async def _burst_during_a_stall(port: int, calls: int) -> list[grpc.StatusCode]:
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        block = channel.unary_unary("/ipndht.test.Probe/Block")
+        echo = channel.unary_unary("/ipndht.test.Probe/Echo")
+        stall = asyncio.ensure_future(block(b"2000", timeout=30))
+        await asyncio.sleep(0.2)  # the server's event loop is now stalled
+
+        async def one() -> grpc.StatusCode:
+            try:
+                await echo(b"x", timeout=30)
+            except grpc.aio.AioRpcError as exc:
+                return exc.code()
+            return grpc.StatusCode.OK
+
+        codes = await asyncio.gather(*(one() for _ in range(calls)))
+        await stall
+        return list(codes)
+
+
+def test_a_burst_held_up_by_a_stalled_server_is_served_not_dropped(tmp_path: Path) -> None:
+    """2,500 calls arrive while the server's event loop is stalled for 2 s
+    (grpc-core holds them unrequested): every one is answered OK once it
+    resumes. grpc's default pending limit (1,000) would refuse most with a
+    bare CANCELLED."""
+    env = {"IPNDHT_REDIS_URL": "", "IPNDHT_DATA_DIR": str(tmp_path / "data")}
+    proc = ServiceProcess("tests.support.slow_service", env, tmp_path / "probe.log")
+    proc.start()
+    try:
+        wait_serving(proc.grpc_port)
+        codes = asyncio.run(_burst_during_a_stall(proc.grpc_port, 2500))
+    finally:
+        proc.stop()
+    assert Counter(code.name for code in codes) == {"OK": 2500}
 
 
 @pytest.mark.parametrize("module", ["discovery", "handles", "content"])
