@@ -45,6 +45,10 @@ from services.core.dht.store import now_us
 from services.core.errors import StoreFull
 from services.core.records.policy import RecordInfo, RecordPolicy
 
+#: Jitter of background delays: a generator of its own, so a node never
+#: moves the process's global random state (which callers may seed).
+_JITTER = random.Random()
+
 
 class FreshnessCheck:
     """Queue of newly accepted keys and the worker that checks them."""
@@ -71,7 +75,7 @@ class FreshnessCheck:
             return
         # Jitter: nodes that took the same replay check at different times, so
         # a later check finds the earlier ones already repaired.
-        due = asyncio.get_running_loop().time() + FRESHNESS_DELAY_S * (1 + random.random())
+        due = asyncio.get_running_loop().time() + FRESHNESS_DELAY_S * (1 + _JITTER.random())
         self._queue.append((due, key, sender))
         self._queued.add(key)
         self._wake.set()

@@ -32,6 +32,10 @@ from services.core.dht.constants import (
 from services.core.dht.protocol import DhtProtocol
 from services.core.records.policy import RecordInfo
 
+#: Jitter of background delays: a generator of its own, so a node never
+#: moves the process's global random state (which callers may seed).
+_JITTER = random.Random()
+
 
 def hand_off_targets(
     protocol: DhtProtocol, newcomers: list[Node], key: bytes, ksize: int
@@ -94,7 +98,7 @@ class HandOff:
         while True:
             await self._wake.wait()
             # Jitter de-synchronises the holders that all saw the same newcomer.
-            await asyncio.sleep(HANDOFF_DEBOUNCE_S * (1 + random.random()))
+            await asyncio.sleep(HANDOFF_DEBOUNCE_S * (1 + _JITTER.random()))
             self._wake.clear()
             newcomers = list(self._queue.values())
             self._queue.clear()

@@ -280,6 +280,17 @@ class DhtNode(Server):  # type: ignore[misc]
         return await self._replicate(info)
 
     async def _replicate(self, info: RecordInfo) -> int:
+        accepted = await self._store_on_closest(info)
+        if accepted == 0 and self.neighbours():
+            # No holder took it: every STORE was lost, timed out (a stall
+            # longer than the RPC timeout) or refused. Once more, after a
+            # fresh lookup, so one bad moment does not leave the record on
+            # this node alone until the next republish.
+            self._proto().counters.replications_retried += 1
+            accepted = await self._store_on_closest(info)
+        return accepted
+
+    async def _store_on_closest(self, info: RecordInfo) -> int:
         proto = self._proto()
         nodes = (await self._lookup_nodes(info.dht_key)).closest
         call = proto.call_add_provider if info.multi else proto.call_store

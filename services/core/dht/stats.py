@@ -25,6 +25,7 @@ class DhtCounters:
     handoffs_sent: int = 0
     pushbacks_sent: int = 0
     republished: int = 0
+    replications_retried: int = 0
     refreshes: int = 0
     freshness_checks: int = 0
     freshness_upgrades: int = 0

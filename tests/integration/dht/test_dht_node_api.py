@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from kademlia.network import Server
@@ -15,6 +16,7 @@ from services.core.dht.config import DhtConfig
 from services.core.dht.jsonrecords import JsonRecordPolicy, JsonSigner, json_dht_key
 from services.core.dht.node import DhtNode
 from services.core.dht.swarm import Swarm
+from services.core.dht.wire import REQUEST, decode_datagram
 from services.core.errors import InvalidArgument, InvalidRecord, SeqConflict
 
 FAST = DhtConfig(rpc_timeout_s=0.5)
@@ -182,3 +184,46 @@ async def test_stop_cancels_every_task(policy: JsonRecordPolicy) -> None:
     await asyncio.sleep(0)
     left = [t for t in asyncio.all_tasks() - before if not t.done()]
     assert left == []
+
+
+class _LoseFirstStores:
+    """The sending side of a node's UDP transport, losing its first ``count``
+    STORE requests (as a stalled loop or a lossy link would); all else passes."""
+
+    def __init__(self, inner: asyncio.DatagramTransport, count: int) -> None:
+        self._inner = inner
+        self.left = count
+
+    def sendto(self, data: bytes, addr: Any = None) -> None:
+        dgram = decode_datagram(data)
+        is_store = dgram is not None and dgram.kind == REQUEST and dgram.body[:1] == ["store"]
+        if is_store and self.left > 0:
+            self.left -= 1
+            return
+        self._inner.sendto(data, addr)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+async def test_a_put_whose_stores_are_all_lost_tries_once_more(
+    policy: JsonRecordPolicy, signer: JsonSigner
+) -> None:
+    """Every STORE of a put's first round is lost (the holders time out and
+    leave the routing table): the put looks the key up again, stores on the
+    holders it finds, and reports them; the record is then readable
+    elsewhere."""
+    sw = Swarm(policy, template=DhtConfig(rpc_timeout_s=0.3, ksize=4), seed=3)
+    try:
+        await sw.start(12)
+        writer = sw.nodes[0]
+        assert writer.protocol is not None and writer.protocol.transport is not None
+        lossy = _LoseFirstStores(writer.protocol.transport, count=4)
+        writer.protocol.transport = lossy
+        raw = signer.make("handle", "lossy", "v1", 1)
+        assert await writer.put(raw) >= 1
+        assert lossy.left == 0
+        assert writer.protocol.counters.replications_retried == 1
+        assert await sw.nodes[5].get(json_dht_key("handle", "lossy")) == raw
+    finally:
+        await sw.stop()
