@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 
-from ipndht.v1 import common_pb2, content_pb2
+from ipndht.v1 import common_pb2, content_pb2, content_pb2_grpc
 from ipndht_client import content as sdk
 from services.content.timeline import BUCKET_READS
 from services.core.host import ServiceHost
@@ -47,6 +47,25 @@ async def _provide_many(service: ServiceHost, count: int) -> list[str]:
     return timers
 
 
+async def _both_orders(
+    stub: content_pb2_grpc.ContentRoutingServiceStub,
+    since: int,
+    until: int,
+    *,
+    limits: tuple[int, int],
+) -> tuple[list[str], list[str]]:
+    """The HashTimers of a window read page by page, ascending then descending."""
+    up = await list_all(stub, since_us=since, until_us=until, limit=limits[0])
+    down = await list_all(
+        stub,
+        since_us=since,
+        until_us=until,
+        limit=limits[1],
+        order=content_pb2.LIST_ORDER_DESCENDING,
+    )
+    return [e.hash_timer.hex for e in up], [e.hash_timer.hex for e in down]
+
+
 async def test_window_lists_exactly_its_announcements_in_order(service: ServiceHost) -> None:
     """A window returns exactly the announcements whose HashTimer time is
     in [since, until), ascending or descending, across small pages."""
@@ -56,16 +75,9 @@ async def test_window_lists_exactly_its_announcements_in_order(service: ServiceH
     until = int(ordered[25][:14], 16)
     inside = [t for t in ordered if since <= int(t[:14], 16) < until]
     async with content_stub(service) as stub:
-        up = await list_all(stub, since_us=since, until_us=until, limit=4)
-        down = await list_all(
-            stub,
-            since_us=since,
-            until_us=until,
-            limit=3,
-            order=content_pb2.LIST_ORDER_DESCENDING,
-        )
-    assert [e.hash_timer.hex for e in up] == inside
-    assert [e.hash_timer.hex for e in down] == inside[::-1]
+        up, down = await _both_orders(stub, since, until, limits=(4, 3))
+    assert up == inside
+    assert down == inside[::-1]
 
 
 async def test_a_window_ending_past_any_hashtimer_time_lists_like_an_open_end(
@@ -78,16 +90,9 @@ async def test_a_window_ending_past_any_hashtimer_time_lists_like_an_open_end(
     since = int(timers[0][:14], 16)
     async with content_stub(service) as stub:
         for until in (2**56, 2**63, 2**64 - 1):
-            up = await list_all(stub, since_us=since, until_us=until, limit=4)
-            down = await list_all(
-                stub,
-                since_us=since,
-                until_us=until,
-                limit=4,
-                order=content_pb2.LIST_ORDER_DESCENDING,
-            )
-            assert [e.hash_timer.hex for e in up] == timers, until
-            assert [e.hash_timer.hex for e in down] == timers[::-1], until
+            up, down = await _both_orders(stub, since, until, limits=(4, 4))
+            assert up == timers, until
+            assert down == timers[::-1], until
 
 
 async def test_paging_neither_skips_nor_repeats_under_concurrent_inserts(

@@ -4,13 +4,16 @@ invalidation, Redis down, and a network partition healing."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import grpc
 
 from ipndht.v1 import handles_pb2
 from ipndht_client import handles as sdk
+from services.core.host import ServiceHost
 from services.core.records import keys
 from tests.support.handles_hosts import (
     Stub,
@@ -31,39 +34,54 @@ async def _register(stub: Stub, key: keys.Ed25519PrivateKey, name: str) -> grpc.
     return grpc.StatusCode.OK
 
 
+@contextlib.asynccontextmanager
+async def _two_registries(
+    tmp_path: Path, url1: str, url2: str
+) -> AsyncIterator[tuple[ServiceHost, ServiceHost]]:
+    """Two registries trusting one registrar, with their own Redis URLs; the
+    second joins the DHT through the first. Both stopped on exit."""
+    reg = make_registrar(tmp_path)
+    r1 = await start_registry(tmp_path, reg, "r1", redis_url=url1)
+    try:
+        r2 = await start_registry(
+            tmp_path, reg, "r2", redis_url=url2, bootstrap=[f"127.0.0.1:{dht_address(r1)[1]}"]
+        )
+        try:
+            yield r1, r2
+        finally:
+            await r2.stop(grace_s=0)
+    finally:
+        await r1.stop(grace_s=0)
+
+
+async def _race(r1: ServiceHost, r2: ServiceHost, prefix: str, rounds: int) -> None:
+    """``rounds`` times, one handle registered by two owners at once, one
+    through each registry: exactly one gets OK, the other ALREADY_EXISTS,
+    and both registries then resolve the winner."""
+    async with (
+        grpc.aio.insecure_channel(f"127.0.0.1:{r1.grpc_port}") as c1,
+        grpc.aio.insecure_channel(f"127.0.0.1:{r2.grpc_port}") as c2,
+    ):
+        s1, s2 = Stub(c1), Stub(c2)
+        for i in range(rounds):
+            name = f"@{prefix}-{i}.ipn"
+            a, b = keys.generate_private_key(), keys.generate_private_key()
+            codes = await asyncio.gather(_register(s1, a, name), _register(s2, b, name))
+            assert sorted(c.name for c in codes) == ["ALREADY_EXISTS", "OK"], (i, codes)
+            winner = a if codes[0] == grpc.StatusCode.OK else b
+            for stub in (s1, s2):
+                answer = await stub.Resolve(handles_pb2.ResolveRequest(query=name))
+                assert answer.public_key == pub(winner), (i, stub)
+
+
 async def test_two_registries_racing_one_handle_exactly_one_wins(
     tmp_path: Path, redis_flushed: RedisProcess
 ) -> None:
     """A hundred times, two registries sharing Redis and the DHT get the same
     handle registered by two owners at once: exactly one gets OK, the other
     ALREADY_EXISTS, and both then resolve the winner."""
-    reg = make_registrar(tmp_path)
-    r1 = await start_registry(tmp_path, reg, "r1", redis_url=redis_flushed.url)
-    r2 = await start_registry(
-        tmp_path,
-        reg,
-        "r2",
-        redis_url=redis_flushed.url,
-        bootstrap=[f"127.0.0.1:{dht_address(r1)[1]}"],
-    )
-    try:
-        async with (
-            grpc.aio.insecure_channel(f"127.0.0.1:{r1.grpc_port}") as c1,
-            grpc.aio.insecure_channel(f"127.0.0.1:{r2.grpc_port}") as c2,
-        ):
-            s1, s2 = Stub(c1), Stub(c2)
-            for i in range(100):
-                name = f"@race-{i}.ipn"
-                a, b = keys.generate_private_key(), keys.generate_private_key()
-                codes = await asyncio.gather(_register(s1, a, name), _register(s2, b, name))
-                assert sorted(c.name for c in codes) == ["ALREADY_EXISTS", "OK"], (i, codes)
-                winner = a if codes[0] == grpc.StatusCode.OK else b
-                for stub in (s1, s2):
-                    answer = await stub.Resolve(handles_pb2.ResolveRequest(query=name))
-                    assert answer.public_key == pub(winner)
-    finally:
-        await r2.stop(grace_s=0)
-        await r1.stop(grace_s=0)
+    async with _two_registries(tmp_path, redis_flushed.url, redis_flushed.url) as (r1, r2):
+        await _race(r1, r2, "race", 100)
 
 
 async def test_a_registry_without_redis_racing_one_with_redis_lets_exactly_one_win(
@@ -74,34 +92,10 @@ async def test_a_registry_without_redis_racing_one_with_redis_lets_exactly_one_w
     through: exactly one registration gets OK, and both resolve the winner.
     Neither may displace a record of the same seq the other already
     acknowledged, whichever record the DHT's selection prefers."""
-    reg = make_registrar(tmp_path)
-    r1 = await start_registry(tmp_path, reg, "r1", redis_url=f"redis://127.0.0.1:{free_tcp_port()}")
-    r2 = await start_registry(
-        tmp_path,
-        reg,
-        "r2",
-        redis_url=redis_flushed.url,
-        bootstrap=[f"127.0.0.1:{dht_address(r1)[1]}"],
-    )
-    try:
+    dead = f"redis://127.0.0.1:{free_tcp_port()}"
+    async with _two_registries(tmp_path, dead, redis_flushed.url) as (r1, r2):
         assert not r1.cache.up and r2.cache.up
-        async with (
-            grpc.aio.insecure_channel(f"127.0.0.1:{r1.grpc_port}") as c1,
-            grpc.aio.insecure_channel(f"127.0.0.1:{r2.grpc_port}") as c2,
-        ):
-            s1, s2 = Stub(c1), Stub(c2)
-            for i in range(50):
-                name = f"@mixed-{i}.ipn"
-                a, b = keys.generate_private_key(), keys.generate_private_key()
-                codes = await asyncio.gather(_register(s1, a, name), _register(s2, b, name))
-                assert sorted(c.name for c in codes) == ["ALREADY_EXISTS", "OK"], (i, codes)
-                winner = a if codes[0] == grpc.StatusCode.OK else b
-                for stub in (s1, s2):
-                    answer = await stub.Resolve(handles_pb2.ResolveRequest(query=name))
-                    assert answer.public_key == pub(winner), (i, stub)
-    finally:
-        await r2.stop(grace_s=0)
-        await r1.stop(grace_s=0)
+        await _race(r1, r2, "mixed", 50)
 
 
 async def test_update_through_one_registry_is_seen_by_another_within_100ms(
