@@ -211,13 +211,18 @@ class Load:
         return [c for c in (self.calls if calls is None else calls) if c.code != grpc.StatusCode.OK]
 
     async def unresolved(self) -> list[str]:
-        """Acknowledged handles that do not resolve to their owner now."""
+        """Acknowledged handles that do not resolve to their owner now. The
+        calls wait for the channel to be ready (a service just restarted may
+        still be inside the channel's reconnect backoff): what is checked is
+        the service's data, not how soon the channel reconnects."""
         assert self._handles is not None
         missing = []
         for name, owner in self.acked.handles.items():
             try:
                 answer = await self._handles.Resolve(
-                    handles_pb2.ResolveRequest(query=name), timeout=CALL_TIMEOUT_S
+                    handles_pb2.ResolveRequest(query=name),
+                    timeout=CALL_TIMEOUT_S,
+                    wait_for_ready=True,
                 )
                 if answer.public_key != owner:
                     missing.append(name)
@@ -226,7 +231,8 @@ class Load:
         return missing
 
     async def unfound(self) -> list[str]:
-        """Acknowledged contents whose provider FindProviders does not list now."""
+        """Acknowledged contents whose provider FindProviders does not list now
+        (waiting for the channel to be ready, as ``unresolved``)."""
         assert self._content is not None
         missing = []
         for key, (content, provider) in self.acked.contents.items():
@@ -234,7 +240,9 @@ class Load:
             try:
                 found = [
                     item.provider_key
-                    async for item in self._content.FindProviders(request, timeout=CALL_TIMEOUT_S)
+                    async for item in self._content.FindProviders(
+                        request, timeout=CALL_TIMEOUT_S, wait_for_ready=True
+                    )
                 ]
                 if provider not in found:
                     missing.append(key.hex())
