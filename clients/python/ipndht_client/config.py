@@ -34,6 +34,12 @@ INITIAL_BACKOFF_S = 0.2
 MAX_BACKOFF_S = 2.0
 #: Backoff growth per retry.
 BACKOFF_MULTIPLIER = 2.0
+#: First and longest pause between reconnection attempts after a service
+#: went away. gRPC's defaults (1 s, growing to 120 s) can leave a channel
+#: failing calls at once for seconds after the service is back, longer than
+#: the retries above wait; a restart usually takes well under a second.
+RECONNECT_INITIAL_S = 0.2
+RECONNECT_MAX_S = 5.0
 
 #: The gRPC services the retry policy covers: the three of DESIGN.md and
 #: gRPC health.
@@ -107,8 +113,11 @@ def service_config(max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> str:
 
 
 def channel_options(max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> list[tuple[str, Any]]:
-    """Options for every SDK channel: retries on, the service config."""
+    """Options for every SDK channel: retries on, the service config, and a
+    reconnect backoff that finds a restarted service within the retries."""
     return [
         ("grpc.enable_retries", 1),
         ("grpc.service_config", service_config(max_attempts)),
+        ("grpc.initial_reconnect_backoff_ms", int(RECONNECT_INITIAL_S * 1000)),
+        ("grpc.max_reconnect_backoff_ms", int(RECONNECT_MAX_S * 1000)),
     ]

@@ -69,10 +69,13 @@ def test_service_config_watches_the_accepting_health_entry() -> None:
 
 
 def test_channel_options_enable_retries_with_the_config() -> None:
-    """Every channel gets grpc.enable_retries=1 and the service config."""
+    """Every channel gets grpc.enable_retries=1, the service config and a
+    reconnect backoff starting at 200 ms, at most 5 s."""
     options = dict(cfg.channel_options(3))
     assert options["grpc.enable_retries"] == 1
     assert json.loads(options["grpc.service_config"]) == json.loads(cfg.service_config(3))
+    assert options["grpc.initial_reconnect_backoff_ms"] == 200
+    assert options["grpc.max_reconnect_backoff_ms"] == 5000
 
 
 def test_content_hash_text_round_trips() -> None:
