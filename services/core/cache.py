@@ -48,14 +48,16 @@ class Cache(Protocol):
 
     async def set(self, kind: str, key: str, value: bytes, ttl_s: float) -> bool: ...
 
-    async def set_nx(
-        self, kind: str, key: str, value: bytes, ttl_s: float, *, wait_s: float | None = None
+    async def claim(
+        self, kind: str, key: str, token: bytes, ttl_s: float, *, wait_s: float | None = None
     ) -> bool | None:
-        """Set only if absent. True: set; False: present; None: cache down.
+        """Hold ``key`` for ``token`` unless another token holds it. True: held
+        for ``token`` (now, or already: a retry); False: another token holds
+        it; None: cache down.
 
-        ``wait_s``: for a claim, whose false "cache down" costs more than a
-        slow call: Redis is asked even while the circuit is open, and its
-        answer awaited up to ``wait_s`` instead of the usual timeout.
+        ``wait_s``: a false "cache down" costs a claim more than a slow call:
+        Redis is asked even while the circuit is open, and its answer awaited
+        up to ``wait_s`` instead of the usual timeout.
         """
         ...
 
@@ -99,8 +101,8 @@ class NullCache:
     async def set(self, kind: str, key: str, value: bytes, ttl_s: float) -> bool:
         return False
 
-    async def set_nx(
-        self, kind: str, key: str, value: bytes, ttl_s: float, *, wait_s: float | None = None
+    async def claim(
+        self, kind: str, key: str, token: bytes, ttl_s: float, *, wait_s: float | None = None
     ) -> bool | None:
         return None
 
@@ -255,16 +257,21 @@ class RedisCache:
         done = await self._call(lambda: self._client.set(cache_key(kind, key), value, px=ttl_ms))
         return not isinstance(done, _Failed) and bool(done)
 
-    async def set_nx(
-        self, kind: str, key: str, value: bytes, ttl_s: float, *, wait_s: float | None = None
+    async def claim(
+        self, kind: str, key: str, token: bytes, ttl_s: float, *, wait_s: float | None = None
     ) -> bool | None:
         ttl_ms = max(1, int(ttl_s * 1000))
-        done = await self._call(
-            lambda: self._client.set(cache_key(kind, key), value, px=ttl_ms, nx=True), wait_s
-        )
-        if isinstance(done, _Failed):
-            return None
-        return bool(done)
+        name = cache_key(kind, key)
+
+        async def op() -> bool:
+            # SET NX, then who holds it: one deadline covers both, so a retry
+            # is never refused because the second call found the circuit open.
+            if await self._client.set(name, token, px=ttl_ms, nx=True):
+                return True
+            return bool(await self._client.get(name) == token)
+
+        done = await self._call(op, wait_s)
+        return None if isinstance(done, _Failed) else done
 
     async def delete(self, kind: str, key: str) -> bool:
         done = await self._call(lambda: self._client.delete(cache_key(kind, key)))

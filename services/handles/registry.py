@@ -11,8 +11,8 @@ let this registry race another that holds the claim. With Redis down, the
 DHT is the check: the record is stored, read back, and kept only if the
 DHT's selection (higher seq, earlier issued_at, smaller signature) chose it.
 A claimed write that no holder took is read back the same way, and no write
-displaces a record of the same seq that this registry's node holds. docs/handles.md describes
-what a network partition does.
+displaces a record of the same seq that this registry's node holds.
+docs/handles.md describes what a network partition does.
 """
 
 from __future__ import annotations
@@ -146,10 +146,9 @@ class Registry:
         cache = self._lookup.cache
         name = f"{entry.handle}#{entry.seq}"
         token = entry.record.signature
-        got = await cache.set_nx(c.KIND_CLAIM, name, token, c.CLAIM_TTL_S, wait_s=c.CLAIM_WAIT_S)
+        # True also for the same request again (a client retry holds its own claim).
+        got = await cache.claim(c.KIND_CLAIM, name, token, c.CLAIM_TTL_S, wait_s=c.CLAIM_WAIT_S)
         if got is False:
-            if await cache.get(c.KIND_CLAIM, name) == token:
-                return True  # the same request again (a client retry)
             raise self._lost(entry, entry.seq - 1, "is being written through another registry")
         return got
 

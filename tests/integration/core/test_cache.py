@@ -46,10 +46,11 @@ async def test_keys_are_namespaced(cache: RedisCache, redis_flushed: RedisProces
     assert await cache.get_many("handle", ["@alice.ipn", "@bob.ipn"]) == [b"v1", None]
 
 
-async def test_set_nx_claims_once(cache: RedisCache) -> None:
-    """set_nx succeeds for the first claimant only."""
-    assert await cache.set_nx("claim", "k", b"a", ttl_s=10) is True
-    assert await cache.set_nx("claim", "k", b"b", ttl_s=10) is False
+async def test_claim_succeeds_for_the_first_claimant_only(cache: RedisCache) -> None:
+    """claim succeeds for the first claimant only, and again for it (a retry)."""
+    assert await cache.claim("claim", "k", b"a", ttl_s=10) is True
+    assert await cache.claim("claim", "k", b"b", ttl_s=10) is False
+    assert await cache.claim("claim", "k", b"a", ttl_s=10) is True
     assert await cache.get("claim", "k") == b"a"
     assert await cache.delete("claim", "k")
     assert await cache.get("claim", "k") is None
@@ -59,9 +60,9 @@ async def test_a_claim_waits_for_a_slow_redis_and_asks_past_an_open_circuit(
     redis_flushed: RedisProcess,
 ) -> None:
     """Redis paused for 0.3 s: a plain call gives up after the 0.1 s timeout
-    and opens the circuit, but set_nx with wait_s=2 is still sent to Redis
+    and opens the circuit, but claim with wait_s=2 is still sent to Redis
     and gets its real answer once Redis resumes; a second claimant is told
-    the key is taken."""
+    the key is taken, the first one again (a retry) that it holds it."""
     c = RedisCache(redis_flushed.url, service="test", timeout_s=0.1)
     await c.start()
     assert redis_flushed.proc is not None
@@ -69,13 +70,14 @@ async def test_a_claim_waits_for_a_slow_redis_and_asks_past_an_open_circuit(
     try:
         assert await c.get("k", "x") is None
         assert not c.up
-        assert await c.set_nx("claim", "k", b"z", ttl_s=10) is None  # bypassed: circuit open
+        assert await c.claim("claim", "k", b"z", ttl_s=10) is None  # bypassed: circuit open
         loop = asyncio.get_running_loop()
         loop.call_later(0.3, os.kill, redis_flushed.proc.pid, signal.SIGCONT)
         started = time.perf_counter()
-        assert await c.set_nx("claim", "k", b"a", ttl_s=10, wait_s=2.0) is True
+        assert await c.claim("claim", "k", b"a", ttl_s=10, wait_s=2.0) is True
         assert time.perf_counter() - started >= 0.2
-        assert await c.set_nx("claim", "k", b"b", ttl_s=10, wait_s=2.0) is False
+        assert await c.claim("claim", "k", b"b", ttl_s=10, wait_s=2.0) is False
+        assert await c.claim("claim", "k", b"a", ttl_s=10, wait_s=2.0) is True  # a retry
     finally:
         os.kill(redis_flushed.proc.pid, signal.SIGCONT)
         await c.close()
@@ -149,7 +151,7 @@ async def test_empty_url_gives_null_cache() -> None:
     assert isinstance(c, NullCache)
     assert not await c.set("k", "a", b"1", ttl_s=5)
     assert await c.get("k", "a") is None
-    assert await c.set_nx("k", "a", b"1", ttl_s=5) is None
+    assert await c.claim("k", "a", b"1", ttl_s=5) is None
 
 
 async def test_service_keeps_answering_while_redis_is_killed(
