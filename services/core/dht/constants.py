@@ -45,6 +45,14 @@ RPC_TIMEOUT_FLOOR_S = 0.25
 #: round trips are ~1 ms; 50 ms tolerates event-loop jitter.
 LATE_FLOOR_S = 0.05
 
+#: Ceiling of the "late" threshold. Being late costs only one more query
+#: (a late answer still counts), while waiting costs the caller the whole
+#: wait: an estimate inflated by a busy moment, or by a peer that has since
+#: died, would otherwise hold a lookup for up to the full RPC timeout. 200 ms
+#: is far above loopback and LAN round trips; peers slower than that (long
+#: intercontinental paths) just get one extra candidate asked beside them.
+LATE_CEILING_S = 0.2
+
 #: Smoothing gains of the RTT estimator, as in RFC 6298 (alpha=1/8, beta=1/4).
 RTT_GAIN = 0.125
 RTTVAR_GAIN = 0.25

@@ -1,10 +1,27 @@
-"""Per-peer round-trip estimates (RFC 6298 style) for adaptive timeouts."""
+"""Per-peer round-trip estimates (RFC 6298 style) for adaptive timeouts.
+
+Two thresholds come from one estimate: the hard timeout of an RPC (when the
+peer is given up and leaves the routing table) and the "late" threshold of
+a lookup (when it stops waiting and asks the next candidate). A timeout
+backs off the hard timeout, as RFC 6298 does, but makes the peer late at
+once: a peer that did not answer its last RPC is most likely gone, and a
+lookup that meets it again (other nodes keep returning dead contacts) still
+asks it, in case it is back, without holding a slot for it. Its next answer
+starts the estimate afresh, since the old one described the peer before
+whatever made it fall silent.
+"""
 
 from __future__ import annotations
 
 from collections import OrderedDict
 
-from services.core.dht.constants import LATE_FLOOR_S, RTT_GAIN, RTT_TABLE_MAX, RTTVAR_GAIN
+from services.core.dht.constants import (
+    LATE_CEILING_S,
+    LATE_FLOOR_S,
+    RTT_GAIN,
+    RTT_TABLE_MAX,
+    RTTVAR_GAIN,
+)
 
 Address = tuple[str, int]
 
@@ -16,27 +33,33 @@ class RttTable:
         self._ceiling = ceiling_s
         self._floor = floor_s
         self._max = max_peers
-        self._peers: OrderedDict[Address, tuple[float, float]] = OrderedDict()
+        # Per peer: smoothed RTT, its variance, and whether the last RPC timed out.
+        self._peers: OrderedDict[Address, tuple[float, float, bool]] = OrderedDict()
+
+    def _put(self, peer: Address, entry: tuple[float, float, bool]) -> None:
+        self._peers[peer] = entry
+        if len(self._peers) > self._max:
+            self._peers.popitem(last=False)
 
     def sample(self, peer: Address, rtt_s: float) -> None:
         """Record one measured round trip."""
         old = self._peers.pop(peer, None)
-        if old is None:
+        if old is None or old[2]:
             srtt, var = rtt_s, rtt_s / 2
         else:
-            srtt, var = old
+            srtt, var, _ = old
             var = (1 - RTTVAR_GAIN) * var + RTTVAR_GAIN * abs(srtt - rtt_s)
             srtt = (1 - RTT_GAIN) * srtt + RTT_GAIN * rtt_s
-        self._peers[peer] = (srtt, var)
-        if len(self._peers) > self._max:
-            self._peers.popitem(last=False)
+        self._put(peer, (srtt, var, False))
 
     def failure(self, peer: Address) -> None:
-        """A timeout: back off this peer's estimate (doubling, as RFC 6298)."""
+        """A timeout: back off this peer's hard timeout (doubling, as RFC
+        6298) and count it late at once until it answers again."""
         old = self._peers.pop(peer, None)
-        if old is not None:
-            srtt, var = old
-            self._peers[peer] = (min(srtt * 2, self._ceiling), var)
+        if old is None:
+            self._put(peer, (self._ceiling, 0.0, True))
+        else:
+            self._put(peer, (min(old[0] * 2, self._ceiling), old[1], True))
 
     def timeout(self, peer: Address) -> float:
         """Hard timeout of one RPC to ``peer``: srtt + 4 * rttvar, bounded."""
@@ -46,11 +69,14 @@ class RttTable:
         return max(self._floor, min(self._ceiling, est[0] + 4 * est[1]))
 
     def late_after(self, peer: Address) -> float:
-        """When a lookup stops waiting on ``peer`` and asks another candidate."""
+        """When a lookup stops waiting on ``peer`` and asks another candidate:
+        at once when its last RPC timed out."""
         est = self._peers.get(peer)
         if est is None:
             return max(LATE_FLOOR_S, self._floor / 2)
-        return max(LATE_FLOOR_S, min(self._ceiling, 2 * est[0] + 4 * est[1]))
+        if est[2]:
+            return 0.0
+        return max(LATE_FLOOR_S, min(LATE_CEILING_S, 2 * est[0] + 4 * est[1]))
 
     def known(self, peer: Address) -> bool:
         return peer in self._peers

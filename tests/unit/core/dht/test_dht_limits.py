@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.core.dht.constants import LATE_CEILING_S, LATE_FLOOR_S
 from services.core.dht.ratelimit import SourceRateLimiter
 from services.core.dht.rtt import RttTable
 
@@ -36,14 +37,39 @@ def test_timeout_adapts_to_measured_rtt_within_bounds() -> None:
     assert 0.4 < rtt.timeout(("127.0.0.1", 2)) <= 1.0
 
 
-def test_failure_backs_off_the_estimate() -> None:
-    """A timeout doubles the smoothed RTT (bounded by the ceiling)."""
+def test_failure_backs_off_the_timeout_but_makes_the_peer_late_at_once() -> None:
+    """A timeout doubles the hard timeout (bounded by the ceiling), and until the
+    peer answers again a lookup does not wait for it at all; its next answer
+    starts the estimate afresh."""
     rtt = RttTable(ceiling_s=1.0, floor_s=0.01)
     peer = ("127.0.0.1", 1)
     rtt.sample(peer, 0.1)
-    before = rtt.late_after(peer)
+    before = rtt.timeout(peer)
     rtt.failure(peer)
-    assert rtt.late_after(peer) > before
+    assert rtt.timeout(peer) > before
+    assert rtt.late_after(peer) == 0.0
+    rtt.sample(peer, 0.002)
+    assert rtt.timeout(peer) == 0.01
+    assert rtt.late_after(peer) == LATE_FLOOR_S
+
+
+def test_an_unknown_peer_that_times_out_is_late_at_once() -> None:
+    """A peer first met through a timeout is remembered as silent."""
+    rtt = RttTable(ceiling_s=1.0, floor_s=0.25)
+    peer = ("127.0.0.1", 1)
+    rtt.failure(peer)
+    assert rtt.late_after(peer) == 0.0
+    assert rtt.timeout(peer) == 1.0
+
+
+def test_late_threshold_is_capped_whatever_the_estimate() -> None:
+    """An estimate inflated by a busy moment never holds a lookup longer than
+    LATE_CEILING_S, though the hard timeout still follows it."""
+    rtt = RttTable(ceiling_s=1.0, floor_s=0.25)
+    peer = ("127.0.0.1", 1)
+    rtt.sample(peer, 0.6)
+    assert rtt.late_after(peer) == LATE_CEILING_S
+    assert rtt.timeout(peer) == 1.0
 
 
 def test_rtt_table_is_bounded() -> None:
