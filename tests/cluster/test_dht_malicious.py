@@ -1,12 +1,13 @@
 """20% malicious nodes (forgers, stale replayers, oversize senders): honest gets
-return no forged or stale record, honest nodes store no forgery, and no honest
-node that holds the newer version of a record ever takes the superseded one
-back. Run with the test JSON policy and with the real signed-record policy
-(Ed25519 peer records).
+return no forged or stale record, honest nodes store no forgery and no
+superseded version, and no honest node that holds the newer version of a
+record ever takes the superseded one back. Run with the test JSON policy and
+with the real signed-record policy (Ed25519 peer records), and for provider
+sets (announcements superseded by re-announcements and withdrawals).
 
-A replayed old version can still be parked on an honest node that never saw
-the newer one and is not one of the key's holders (it cannot know better);
-the responsibility check on STORE limits this, and reads never return it."""
+A replayed old version is refused by every holder of the newer one; a node
+that did not hold the key (or the signer's entry in a set) and takes it
+checks it against the key's closest holders (``freshness.py``)."""
 
 from __future__ import annotations
 
@@ -149,5 +150,64 @@ async def test_20_percent_malicious_nodes_cannot_plant_forged_or_stale_records(
         )
         assert attacks > 0
         assert sum(n.stats()["stores_refused"] for n in honest) > 0
+    finally:
+        await sw.stop()
+
+
+async def test_20_percent_malicious_nodes_cannot_plant_forged_or_stale_provider_records() -> None:
+    """80 honest + 20 malicious nodes; 20 provider keys, each announced by 3
+    providers at seq 1 (each from its own node), then re-announced at seq 2
+    by two of them and withdrawn (seq 2) by the third. Attackers forge, replay seq 1 and send
+    oversized answers. No honest node stores a forged provider record or a
+    superseded one, and every honest get_providers returns exactly the seq 2
+    record of each provider."""
+    providers = [JsonSigner() for _ in range(3)]
+    policy = JsonRecordPolicy(providers)
+    rng = random.Random(22)
+    sw = Swarm(policy, template=CONFIG, seed=22)
+    kinds = itertools.cycle(["forge", "stale", "oversize", "forge", "stale"])
+    try:
+        await sw.start(80)
+        malicious = await sw.add(
+            20, factory=lambda cfg: MaliciousNode(cfg, policy, kind=next(kinds), forge=forge_json)
+        )
+        honest = [n for n in sw.nodes if not isinstance(n, MaliciousNode)]
+        newest: dict[bytes, set[bytes]] = {}
+        oldest: dict[bytes, set[bytes]] = {}
+        for i in range(20):
+            homes = rng.sample(honest, 3)  # each provider announces from its own node
+            name = f"c{i}"
+            key = json_dht_key("provider", name)
+            old = [p.make("provider", name, "serves", 1) for p in providers]
+            new = [p.make("provider", name, "serves", 2) for p in providers[:2]]
+            new.append(providers[2].make("provider", name, "withdrawn", 2))
+            for home, raw in zip(homes, old, strict=True):
+                await home.add_provider(raw)
+            for home, raw in zip(homes, new, strict=True):
+                await home.add_provider(raw)
+            oldest[key], newest[key] = set(old), set(new)
+        await asyncio.sleep(0.5)  # let the attackers spread forgeries and replays
+        assert await sw.settle()  # freshness checks of the replayed records done
+
+        held = {
+            key: [info.raw for node in honest for info in node.storage.records_for(key)]
+            for key in newest
+        }
+        stale_stored = sum(1 for key, raws in held.items() for raw in raws if raw in oldest[key])
+        forged_stored = sum(
+            1 for key, raws in held.items() for raw in raws if raw not in oldest[key] | newest[key]
+        )
+        assert forged_stored == 0
+        assert stale_stored == 0
+
+        for key, want in newest.items():
+            got = await rng.choice(honest).get_providers(key)
+            assert set(got) == want
+        attacks = sum(
+            m.protocol.attacks_sent
+            for m in malicious
+            if isinstance(m.protocol, MaliciousProtocol) and m.kind != "oversize"
+        )
+        assert attacks > 0
     finally:
         await sw.stop()

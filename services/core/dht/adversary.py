@@ -11,6 +11,11 @@ their tables and ask it for values), accepts every STORE unchecked, and:
   and, once a newer version arrives, replays the old one to the nodes
   closest to the key;
 - ``oversize``: answers find_value with a datagram far over 8 KB.
+
+Provider records get the same treatment, per (key, signer): a forger
+answers get_providers with forgeries and spreads them with add_provider at
+once; a replayer serves and, once superseded, spreads the first version it
+saw of each signer's record; an oversize node answers with 60 KB.
 """
 
 from __future__ import annotations
@@ -45,6 +50,10 @@ class MaliciousProtocol(DhtProtocol):
         self.first_seen: dict[bytes, bytes] = {}
         self.latest: dict[bytes, bytes] = {}
         self.replayed: set[bytes] = set()
+        # Provider records by (key, signer): first version seen, latest one.
+        self.first_provider: dict[tuple[bytes, bytes], bytes] = {}
+        self.latest_provider: dict[tuple[bytes, bytes], bytes] = {}
+        self.replayed_providers: set[tuple[bytes, bytes]] = set()
         self.attacks_sent = 0
 
     def _bad(self, key: bytes) -> bytes:
@@ -73,6 +82,38 @@ class MaliciousProtocol(DhtProtocol):
             return {"value": self._bad(key)}
         return super().rpc_find_value(sender, nodeid, key)
 
+    def _bad_provider(self, slot: tuple[bytes, bytes]) -> bytes:
+        if self.kind == "stale":
+            return self.first_provider[slot]
+        if self.kind == "oversize":
+            return os.urandom(60_000)
+        return self.forge(self.latest_provider[slot])
+
+    def rpc_add_provider(self, sender: Any, nodeid: object, key: object, value: object) -> bool:
+        self._welcome(sender, nodeid)
+        if not isinstance(key, bytes) or not isinstance(value, bytes):
+            return True
+        info = self.check_record(key, value)
+        if info is None:
+            return True
+        slot = (key, info.signer)
+        fresh = slot not in self.first_provider
+        self.first_provider.setdefault(slot, value)
+        self.latest_provider[slot] = value
+        superseded = self.kind == "stale" and value != self.first_provider[slot]
+        replay_due = superseded and slot not in self.replayed_providers
+        if (self.kind == "forge" and fresh) or replay_due:
+            self.replayed_providers.add(slot)
+            self.spawn(self._spread_provider(slot))
+        return True
+
+    def rpc_get_providers(self, sender: Any, nodeid: object, key: object, limit: object) -> Any:
+        self._welcome(sender, nodeid)
+        bad = [self._bad_provider(slot) for slot in self.first_provider if slot[0] == key]
+        if not bad or not isinstance(key, bytes):
+            return super().rpc_get_providers(sender, nodeid, key, limit)
+        return {"providers": bad, "nodes": self._neighbours(sender, key)}
+
     def _reply(self, msg_id: bytes, reply: Any, address: Any) -> None:
         if self.kind == "oversize" and self.transport is not None:
             self.transport.sendto(encode(RESPONSE, msg_id, reply), address)
@@ -87,6 +128,13 @@ class MaliciousProtocol(DhtProtocol):
         targets = self.router.find_neighbors(Node(key))
         self.attacks_sent += len(targets)
         await asyncio.gather(*(self.call_store(n, key, bad) for n in targets))
+
+    async def _spread_provider(self, slot: tuple[bytes, bytes]) -> None:
+        await asyncio.sleep(0.05)
+        bad = self._bad_provider(slot)
+        targets = self.router.find_neighbors(Node(slot[0]))
+        self.attacks_sent += len(targets)
+        await asyncio.gather(*(self.call_add_provider(n, slot[0], bad) for n in targets))
 
 
 class MaliciousNode(DhtNode):

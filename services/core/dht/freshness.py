@@ -1,5 +1,6 @@
-"""Freshness checks: a key newly taken from a STORE is compared with its
-closest known holders, and a newer version found there replaces it.
+"""Freshness checks: a key newly taken from a STORE (or a signer's entry
+newly taken into a provider set) is compared with its closest known
+holders, and a newer version found there replaces it.
 
 A STORE carries whatever version its sender has. A peer replaying a
 superseded record (or an honest one that missed an update) can park the
@@ -21,6 +22,14 @@ write that may carry a newer version has landed, and paced at most
 ``rate_per_s`` per second. A check that finds a newer version also stores
 it on the asked holders that answered an older one (they took the same
 replay).
+
+Provider sets are checked the same way, one signer at a time: a holder of
+a set that newly takes a signer's record asks the closest holders for the
+set (get_providers) and keeps, for every signer it holds, the best version
+any of them returned; a replayed announcement cannot outlive the
+withdrawal that superseded it. (A holder answers with as many of a set's
+records as fit in one datagram, newest first; a signer whose record did not
+fit goes unchecked.)
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from kademlia.node import Node
@@ -38,7 +48,7 @@ from services.core.dht.constants import (
     FRESHNESS_MAX_RPCS,
     FRESHNESS_QUEUE_MAX,
 )
-from services.core.dht.lookup import Lookup
+from services.core.dht.lookup import Lookup, OnValue
 from services.core.dht.protocol import DhtProtocol
 from services.core.dht.rtt import Address
 from services.core.dht.store import now_us
@@ -110,17 +120,50 @@ class FreshnessCheck:
             self._running -= 1
 
     async def _compare(self, key: bytes, sender: Address) -> None:
-        proto = self._protocol
-        held = proto.storage.get_info(key)
-        if held is None:
+        held = self._protocol.storage.get_info(key)
+        if held is not None:
+            await self._compare_single(key, sender, held)
             return
+        held_set = self._protocol.storage.get_providers(key, 1 << 30)
+        if held_set:
+            await self._compare_set(key, sender, held_set)
+
+    async def _ask(
+        self,
+        key: bytes,
+        sender: Address,
+        rpc: str,
+        on_value: OnValue,
+        done: Callable[[], bool],
+        extra: list[Any] | None = None,
+    ) -> None:
+        """Query the closest known holders of ``key`` (``sender`` excluded)."""
+        proto = self._protocol
         proto.counters.freshness_checks += 1
-        keynode = Node(key)
         peers = [
             n
-            for n in proto.router.find_neighbors(keynode, k=self._ksize)
+            for n in proto.router.find_neighbors(Node(key), k=self._ksize)
             if (n.ip, n.port) != sender
         ]
+        if not peers:
+            return
+        outcome = await Lookup(
+            proto,
+            key,
+            peers,
+            ksize=self._ksize,
+            alpha=FRESHNESS_FANOUT,
+            rpc=rpc,
+            extra_args=extra,
+            on_value=on_value,
+            done=done,
+            max_rpcs=FRESHNESS_MAX_RPCS,
+            learn=False,
+        ).run()
+        proto.counters.freshness_rpcs += outcome.rpcs
+
+    async def _compare_single(self, key: bytes, sender: Address, held: RecordInfo) -> None:
+        proto = self._protocol
         answers: list[tuple[Node, RecordInfo]] = []
         lead = [held]
         now = now_us()
@@ -137,20 +180,7 @@ class FreshnessCheck:
         def done() -> bool:
             return lead[0] is not held or len(answers) >= FRESHNESS_FANOUT
 
-        if peers:
-            outcome = await Lookup(
-                proto,
-                key,
-                peers,
-                ksize=self._ksize,
-                alpha=FRESHNESS_FANOUT,
-                rpc="find_value",
-                on_value=on_value,
-                done=done,
-                max_rpcs=FRESHNESS_MAX_RPCS,
-                learn=False,
-            ).run()
-            proto.counters.freshness_rpcs += outcome.rpcs
+        await self._ask(key, sender, "find_value", on_value, done)
         best = lead[0]
         if best is held:
             return
@@ -164,3 +194,50 @@ class FreshnessCheck:
         if worse:
             proto.counters.pushbacks_sent += len(worse)
             await asyncio.gather(*(proto.call_store(n, key, best.raw) for n in worse))
+
+    async def _compare_set(self, key: bytes, sender: Address, held: list[RecordInfo]) -> None:
+        proto = self._protocol
+        mine = {info.signer: info for info in held}
+        lead = dict(mine)
+        answers: list[tuple[Node, RecordInfo]] = []
+        holders = [0]
+        now = now_us()
+        cap = self._policy.set_cap(held[0].namespace)
+
+        def on_value(peer: Node, payload: Any) -> int:
+            if not isinstance(payload, list):
+                return 0
+            got = 0
+            for raw in payload[:cap]:
+                info = proto.check_record(key, raw, now)
+                if info is None or not info.multi:
+                    continue
+                got += 1
+                if info.signer in lead:
+                    answers.append((peer, info))
+                    if self._policy.better(info, lead[info.signer]):
+                        lead[info.signer] = info
+            holders[0] += got > 0
+            return got
+
+        def done() -> bool:
+            return holders[0] >= FRESHNESS_FANOUT
+
+        await self._ask(key, sender, "get_providers", on_value, done, [cap])
+        newer = {signer: info for signer, info in lead.items() if info is not mine[signer]}
+        for info in newer.values():
+            try:
+                if proto.storage.put_provider(info, mine=False):
+                    proto.counters.freshness_upgrades += 1
+            except StoreFull:
+                pass
+        worse = [
+            (peer, newer[info.signer])
+            for peer, info in answers
+            if info.signer in newer and info.raw != newer[info.signer].raw
+        ]
+        if worse:
+            proto.counters.pushbacks_sent += len(worse)
+            await asyncio.gather(
+                *(proto.call_add_provider(peer, key, best.raw) for peer, best in worse)
+            )

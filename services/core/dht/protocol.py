@@ -12,9 +12,9 @@ Differences from the package (each pinned by a test):
 - unknown attributes raise ``AttributeError`` instead of becoming remote
   calls (the package's ``__getattr__``);
 - ``store``/``add_provider`` validate through the ``RecordPolicy`` and keep
-  the better record; invalid, stale or oversized values are refused; a key
-  newly taken from a STORE at the edge of its neighbourhood is offered for
-  a freshness check (``freshness.py``);
+  the better record; invalid, stale or oversized values are refused; a key,
+  or a signer's entry in a provider set, newly taken at the edge of its
+  neighbourhood is offered for a freshness check (``freshness.py``);
 - node ids must be 20 bytes before anything reaches the routing table;
 - per-peer adaptive timeouts (``RttTable``) replace the fixed 5 s;
 - an unknown requester is pinged back and enters the routing table only if
@@ -465,8 +465,8 @@ class DhtProtocol(KademliaProtocol):  # type: ignore[misc]
             stored = False
         self.counters.stores_received += int(stored)
         self.counters.stores_refused += int(not stored)
-        if stored and not held and radii >= self._config.freshness_from_radii and self._on_new_key:
-            self._on_new_key(info.dht_key, sender)
+        if stored and not held:
+            self._new_key(info.dht_key, sender, radii)
         return stored
 
     def rpc_add_provider(self, sender: Address, nodeid: object, key: object, value: object) -> bool:
@@ -476,13 +476,23 @@ class DhtProtocol(KademliaProtocol):  # type: ignore[misc]
         if info is None or not info.multi or not self._may_hold_providers(info):
             self.counters.stores_refused += 1
             return False
+        held = self.storage.holds_provider(info.dht_key, info.signer)
         try:
             stored = self.storage.put_provider(info, mine=False)
         except StoreFull:
             stored = False
         self.counters.stores_received += int(stored)
         self.counters.stores_refused += int(not stored)
+        if stored and not held:
+            self._new_key(info.dht_key, sender, self.placement(info.dht_key)[1])
         return stored
+
+    def _new_key(self, key: bytes, sender: Address, radii: float) -> None:
+        """Offer a record newly taken from ``sender`` (a key, or a signer's
+        entry in a key's set) for a freshness check when it lies in the outer
+        part of the neighbourhood (``freshness_from_radii``)."""
+        if radii >= self._config.freshness_from_radii and self._on_new_key is not None:
+            self._on_new_key(key, sender)
 
     def _neighbours(self, sender: Address, key: bytes) -> list[NodeTriple]:
         exclude = Node(bytes(20), sender[0], sender[1])

@@ -46,9 +46,19 @@ def _hold(node: DhtNode, policy: JsonRecordPolicy, key: bytes, record: bytes) ->
     node.storage.put_single(policy.check(key, record, now_us()), mine=False)
 
 
-async def _store(raw: RawPeer, node: DhtNode, key: bytes, record: bytes) -> object:
-    raw.request(node.address, "store", [os.urandom(20), key, record])
+def _hold_provider(node: DhtNode, policy: JsonRecordPolicy, key: bytes, record: bytes) -> None:
+    node.storage.put_provider(policy.check(key, record, now_us()), mine=False)
+
+
+async def _store(
+    raw: RawPeer, node: DhtNode, key: bytes, record: bytes, rpc: str = "store"
+) -> object:
+    raw.request(node.address, rpc, [os.urandom(20), key, record])
     return await raw.reply()
+
+
+def _providers(node: DhtNode, key: bytes) -> set[bytes]:
+    return {info.raw for info in node.storage.get_providers(key, 100)}
 
 
 async def _settle(node: DhtNode) -> None:
@@ -96,7 +106,7 @@ async def test_a_check_keeps_the_stored_version_when_holders_agree_or_lack_the_k
     assert fresh.stats()["freshness_upgrades"] == 0
 
 
-async def test_aforge_jsond_newer_version_from_a_holder_never_replaces_the_stored_one(
+async def test_a_forged_newer_version_from_a_holder_never_replaces_the_stored_one(
     nodes: list[DhtNode], policy: JsonRecordPolicy, signer: JsonSigner, raw: RawPeer
 ) -> None:
     """A forger answering the check with a higher-seq forgery is refused by
@@ -141,3 +151,74 @@ async def test_a_node_in_the_inner_neighbourhood_of_a_key_does_not_check_it(
     assert await _store(raw, fresh, key, signer.make("handle", "frank", "v", 1)) is True
     await _settle(fresh)
     assert fresh.stats()["freshness_checks"] == 0
+
+
+async def test_a_replayed_old_provider_record_is_replaced_by_the_newer_one(
+    nodes: list[DhtNode], policy: JsonRecordPolicy, signer: JsonSigner, raw: RawPeer
+) -> None:
+    """A node that never held a content key's set takes a provider's old
+    announcement (seq 1) from a replaying peer; the closest holders have the
+    provider's withdrawal (seq 2), so after the check the node holds the
+    withdrawal, and nothing of signers it does not hold."""
+    other = JsonSigner()
+    policy.trust(other)
+    a, b, fresh = await _linked(nodes, policy, 3)
+    key = json_dht_key("provider", "blob")
+    v1 = signer.make("provider", "blob", "serves", 1)
+    v2 = signer.make("provider", "blob", "withdrawn", 2)
+    unrelated = other.make("provider", "blob", "serves", 1)
+    for holder in (a, b):
+        _hold_provider(holder, policy, key, v2)
+        _hold_provider(holder, policy, key, unrelated)
+    assert await _store(raw, fresh, key, v1, "add_provider") is True
+    assert _providers(fresh, key) == {v1}
+    await _settle(fresh)
+    assert _providers(fresh, key) == {v2}
+    stats = fresh.stats()
+    assert stats["freshness_checks"] == 1
+    assert stats["freshness_upgrades"] == 1
+
+
+async def test_a_signer_new_to_a_held_set_is_checked_and_a_known_one_is_not(
+    nodes: list[DhtNode], policy: JsonRecordPolicy, signer: JsonSigner, raw: RawPeer
+) -> None:
+    """A holder of a set that takes a record of a signer it did not hold
+    checks it (a replay may pick any holder of other signers' records); a
+    newer version of a signer it holds is taken as is, with no check."""
+    newcomer = JsonSigner()
+    policy.trust(newcomer)
+    a, fresh = await _linked(nodes, policy, 2)
+    key = json_dht_key("provider", "blob")
+    _hold_provider(fresh, policy, key, signer.make("provider", "blob", "serves", 1))
+    assert await _store(
+        raw, fresh, key, signer.make("provider", "blob", "serves", 2), "add_provider"
+    )
+    await _settle(fresh)
+    assert fresh.stats()["freshness_checks"] == 0
+
+    old = newcomer.make("provider", "blob", "serves", 1)
+    new = newcomer.make("provider", "blob", "moved", 2)
+    _hold_provider(a, policy, key, new)
+    assert await _store(raw, fresh, key, old, "add_provider") is True
+    await _settle(fresh)
+    assert new in _providers(fresh, key)
+    assert old not in _providers(fresh, key)
+    assert fresh.stats()["freshness_checks"] == 1
+
+
+async def test_a_forged_provider_record_from_a_holder_never_replaces_the_stored_one(
+    nodes: list[DhtNode], policy: JsonRecordPolicy, signer: JsonSigner, raw: RawPeer
+) -> None:
+    """A forger answering a set check with a higher-seq forgery of the
+    provider's record is refused by the policy; the node keeps the valid one."""
+    forger, fresh = await _linked(nodes, policy, 2, malicious=1)
+    key = json_dht_key("provider", "blob")
+    v1 = signer.make("provider", "blob", "serves", 1)
+    assert await _store(raw, forger, key, v1, "add_provider") is True
+    assert await _store(raw, fresh, key, v1, "add_provider") is True
+    await _settle(fresh)
+    assert _providers(fresh, key) == {v1}
+    stats = fresh.stats()
+    assert stats["freshness_checks"] == 1
+    assert stats["freshness_upgrades"] == 0
+    assert stats["invalid_values_seen"] >= 1
