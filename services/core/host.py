@@ -29,6 +29,7 @@ from services.core import constants as c
 from services.core import errors, metrics, nodes
 from services.core.cache import Cache, NullCache, open_cache
 from services.core.dht.node import DhtNode
+from services.core.dht.stats import COUNTER_HELP
 from services.core.interceptors import ServerInterceptor
 from services.core.logging import get_logger
 from services.core.records.rules import SignedRecordPolicy
@@ -190,6 +191,7 @@ class ServiceHost:
         node = DhtNode(nodes.dht_config(s, port, self.data_dir), self.policy)
         await node.start()
         self.dht = node
+        metrics.DHT.track(self.spec.name, node.figures, COUNTER_HELP)
         await self._bootstrap_from_settings()
         return node
 
@@ -267,6 +269,7 @@ class ServiceHost:
             except Exception:
                 log.exception("stop_hook_failed", hook=getattr(hook, "__qualname__", repr(hook)))
         if self.dht is not None:
+            metrics.DHT.untrack(self.spec.name)
             await self.dht.stop()
             self.dht = None
         await self.cache.close()

@@ -15,11 +15,18 @@ import structlog
 
 from services.core.settings import LogFormat, LogLevel
 
+#: The one processor chain, changed in place by each configure_logging call:
+#: loggers cached on first use keep a reference to the list they were built
+#: with, so a new list would leave them on the old configuration.
+_PROCESSORS: list[structlog.types.Processor] = []
+
 
 def configure_logging(level: LogLevel = "info", fmt: LogFormat = "auto", **static: Any) -> None:
     """Configure structlog and the standard library logging for the process.
 
     ``static`` key/values (such as ``service="discovery"``) go on every line.
+    Calling it again changes the lines of loggers already in use too (their
+    level filter excepted: a cached logger keeps the level it first saw).
     """
     use_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
     numeric = getattr(logging, level.upper())
@@ -36,8 +43,9 @@ def configure_logging(level: LogLevel = "info", fmt: LogFormat = "auto", **stati
         shared.append(structlog.processors.format_exc_info)
     else:
         renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    _PROCESSORS[:] = [*shared, renderer]
     structlog.configure(
-        processors=[*shared, renderer],
+        processors=_PROCESSORS,
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
         logger_factory=structlog.PrintLoggerFactory(file=cast(TextIO, _CurrentStderr())),
         cache_logger_on_first_use=True,

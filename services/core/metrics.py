@@ -8,9 +8,12 @@ them apart.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator, Mapping
 from wsgiref.simple_server import WSGIServer
 
-from prometheus_client import Counter, Gauge, Histogram, start_http_server
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram, start_http_server
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 #: Latency buckets in seconds: from a cache hit (~0.2 ms) to a DHT lookup
 #: through dead peers (seconds).
@@ -55,6 +58,58 @@ CACHE_OUTAGES = Counter(
 )
 
 SERVING = Gauge("ipndht_serving", "1 when health is SERVING, else 0", ["service"])
+
+
+#: Gauges among the DHT figures (the others are monotonic counters).
+_DHT_GAUGES = {
+    "records_held": "Records held in the DHT store",
+    "routing_table_size": "Nodes in the DHT routing table",
+}
+
+
+class DhtCollector(Collector):
+    """The DHT node figures of each service in the process, read at scrape
+    time: ``ipndht_dht_<counter>_total`` for each counter (help texts from
+    ``help``), ``ipndht_dht_records_held`` and ``ipndht_dht_routing_table_size``.
+    A service registers a function returning its node's figures."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sources: dict[str, Callable[[], Mapping[str, int]]] = {}
+        self._help: Mapping[str, str] = {}
+
+    def track(
+        self, service: str, figures: Callable[[], Mapping[str, int]], help: Mapping[str, str]
+    ) -> None:
+        with self._lock:
+            self._sources[service] = figures
+            self._help = help
+
+    def untrack(self, service: str) -> None:
+        with self._lock:
+            self._sources.pop(service, None)
+
+    def collect(self) -> Iterator[Metric]:
+        with self._lock:
+            sources = list(self._sources.items())
+            help = dict(self._help)
+        if not sources:
+            return
+        read = [(service, figures()) for service, figures in sources]
+        for name, text in _DHT_GAUGES.items():
+            gauge = GaugeMetricFamily(f"ipndht_dht_{name}", text, labels=["service"])
+            for service, values in read:
+                gauge.add_metric([service], values.get(name, 0))
+            yield gauge
+        for name, text in help.items():
+            counter = CounterMetricFamily(f"ipndht_dht_{name}", text, labels=["service"])
+            for service, values in read:
+                counter.add_metric([service], values.get(name, 0))
+            yield counter
+
+
+DHT = DhtCollector()
+REGISTRY.register(DHT)
 
 
 class MetricsServer:

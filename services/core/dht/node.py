@@ -368,3 +368,12 @@ class DhtNode(Server):  # type: ignore[misc]
     def stats(self) -> dict[str, int]:
         self.counters.records_held = len(self.storage)
         return self.counters.snapshot()
+
+    def figures(self) -> dict[str, int]:
+        """The counters, records held and routing-table size, without
+        touching the node: safe to call from the metrics endpoint's thread."""
+        figures = self.counters.snapshot()
+        figures["records_held"] = len(self.storage)
+        proto = self.protocol
+        figures["routing_table_size"] = 0 if proto is None else sum(proto.router.bucket_sizes())
+        return figures

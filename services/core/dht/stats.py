@@ -35,3 +35,30 @@ class DhtCounters:
 
     def snapshot(self) -> dict[str, int]:
         return asdict(self)
+
+
+#: What each counter counts, for the metrics endpoint and the docs.
+COUNTER_HELP: dict[str, str] = {
+    "lookups": "Iterative lookups started (gets, puts, provider reads, refreshes)",
+    "lookup_rpcs": "find_node/find_value/get_providers RPCs sent by lookups",
+    "stores_sent": "STORE and ADD_PROVIDER RPCs sent",
+    "stores_accepted": "STOREs sent that the holder accepted",
+    "stores_received": "Inbound STOREs taken (valid and not older than what is held)",
+    "stores_refused": "Inbound STOREs refused (invalid, older, not responsible, store full)",
+    "invalid_values_seen": "Invalid records received in answers (forged, expired, malformed)",
+    "rpc_requests": "Inbound RPC requests served",
+    "rpc_failures": "Outbound RPCs that timed out",
+    "rpc_refusals_sent": "Inbound requests answered with a refusal",
+    "rejected_datagrams": "Inbound datagrams dropped as malformed or oversized",
+    "throttled_datagrams": "Inbound datagrams dropped by the per-source rate limit",
+    "unmatched_responses": "Responses matching no outstanding request (late or spoofed)",
+    "handoffs_sent": "Records handed off to newly met nodes closer to their keys",
+    "pushbacks_sent": "Best records pushed back to holders that answered a worse one",
+    "republished": "Own records republished before they expire",
+    "replications_retried": "Puts stored a second time because no holder took the first",
+    "refreshes": "Routing-table refresh passes",
+    "freshness_checks": "Newly taken records compared with their closest holders",
+    "freshness_upgrades": "Newly taken records replaced by a newer version found",
+    "freshness_rpcs": "RPCs sent by freshness checks",
+    "freshness_dropped": "Freshness checks dropped because the queue was full",
+}

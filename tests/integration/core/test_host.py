@@ -72,6 +72,32 @@ async def test_metrics_endpoint_counts_rpcs(service: ServiceHost) -> None:
     assert "ipndht_rpc_latency_seconds_bucket" in body
 
 
+async def test_metrics_endpoint_exports_the_dht_node_figures(service: ServiceHost) -> None:
+    """Every service exports its DHT node's counters, records held and
+    routing-table size, read at scrape time."""
+    assert service.dht is not None
+    name = service.spec.name
+    url = f"http://127.0.0.1:{service.metrics_port}/metrics"
+
+    def scrape() -> dict[str, float]:
+        body = urllib.request.urlopen(url, timeout=5).read().decode()
+        found = {}
+        for line in body.splitlines():
+            if line.startswith("ipndht_dht_") and f'service="{name}"' in line:
+                series, value = line.rsplit(" ", 1)
+                found[series.split("{")[0]] = float(value)
+        return found
+
+    before = await asyncio.to_thread(scrape)
+    service.dht.counters.lookups += 3
+    after = await asyncio.to_thread(scrape)
+    assert after["ipndht_dht_lookups_total"] == before["ipndht_dht_lookups_total"] + 3
+    assert after["ipndht_dht_records_held"] == len(service.dht.storage)
+    assert "ipndht_dht_routing_table_size" in after
+    assert "ipndht_dht_freshness_upgrades_total" in after
+    assert "ipndht_dht_throttled_datagrams_total" in after
+
+
 async def test_stop_turns_health_not_serving_and_refuses_new_rpcs(tmp_path: Path) -> None:
     """After stop, health watchers see NOT_SERVING and new calls fail UNAVAILABLE."""
     host = await start_host(make_settings(tmp_path), DISCOVERY, build_discovery)

@@ -60,3 +60,20 @@ def test_loggers_follow_a_replaced_stderr(capsys: pytest.CaptureFixture[str]) ->
         sys.stderr = saved
     assert '"second"' in replaced.getvalue()
     assert '"first"' in capsys.readouterr().err
+
+
+def test_a_second_configuration_reaches_loggers_already_in_use(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Loggers are cached on first use; configuring again still changes what
+    they write (here the static fields), so one process never logs in two
+    formats and test log capture sees every logger."""
+    from services.core.logging import get_logger
+
+    logger = get_logger("tests.reconfigured")
+    configure_logging("info", "json", service="first")
+    logger.info("one")
+    configure_logging("info", "json", service="second")
+    logger.info("two")
+    lines = [json.loads(x) for x in capsys.readouterr().err.splitlines() if x.startswith("{")]
+    assert [(x["event"], x["service"]) for x in lines] == [("one", "first"), ("two", "second")]
