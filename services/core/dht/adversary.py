@@ -107,11 +107,18 @@ class MaliciousProtocol(DhtProtocol):
             self.spawn(self._spread_provider(slot))
         return True
 
-    def rpc_get_providers(self, sender: Any, nodeid: object, key: object, limit: object) -> Any:
+    def rpc_get_providers(
+        self, sender: Any, nodeid: object, key: object, limit: object, first: object = None
+    ) -> Any:
         self._welcome(sender, nodeid)
-        bad = [self._bad_provider(slot) for slot in self.first_provider if slot[0] == key]
-        if not bad or not isinstance(key, bytes):
-            return super().rpc_get_providers(sender, nodeid, key, limit)
+        # The asked-for signer's bad record first, as an honest holder orders them.
+        slots = sorted(
+            (slot for slot in self.first_provider if slot[0] == key),
+            key=lambda slot: slot[1] != first,
+        )
+        if not slots or not isinstance(key, bytes):
+            return super().rpc_get_providers(sender, nodeid, key, limit, first)
+        bad = [self._bad_provider(slot) for slot in slots]
         return {"providers": bad, "nodes": self._neighbours(sender, key)}
 
     def _reply(self, msg_id: bytes, reply: Any, address: Any) -> None:

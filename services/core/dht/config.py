@@ -53,7 +53,8 @@ class DhtConfig:
     #: Records handed off to newly seen nodes per second, at most.
     handoff_rate_per_s: float = 50.0
     #: Freshness checks of newly stored keys started per second, at most
-    #: (each is FRESHNESS_FANOUT find_value RPCs; see ``freshness.py``).
+    #: (each is FRESHNESS_FANOUT to FRESHNESS_MAX_RPCS find_value or
+    #: get_providers RPCs; see ``freshness.py``).
     freshness_rate_per_s: float = 20.0
     #: A key newly taken from a STORE is checked only when it is at least
     #: this many neighbourhood radii away (the distance to the node's k-th

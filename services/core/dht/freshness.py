@@ -23,13 +23,12 @@ write that may carry a newer version has landed, and paced at most
 it on the asked holders that answered an older one (they took the same
 replay).
 
-Provider sets are checked the same way, one signer at a time: a holder of
-a set that newly takes a signer's record asks the closest holders for the
-set (get_providers) and keeps, for every signer it holds, the best version
-any of them returned; a replayed announcement cannot outlive the
-withdrawal that superseded it. (A holder answers with as many of a set's
-records as fit in one datagram, newest first; a signer whose record did not
-fit goes unchecked.)
+Provider sets are checked the same way, one signer at a time: a node that
+newly takes a signer's record into a key's set asks the closest holders
+for the set with that signer first (get_providers' optional ``first``
+argument, so the record is in the reply however large the set), and keeps
+a better version of that signer's record; a replayed announcement cannot
+outlive the withdrawal that superseded it.
 """
 
 from __future__ import annotations
@@ -70,15 +69,17 @@ class FreshnessCheck:
         self._policy = policy
         self._ksize = ksize
         self._pause = 1.0 / rate_per_s
-        self._queue: deque[tuple[float, bytes, Address]] = deque()
-        self._queued: set[bytes] = set()
+        # (due, key, sender, signer): signer is None for single-value keys.
+        self._queue: deque[tuple[float, bytes, Address, bytes | None]] = deque()
+        self._queued: set[tuple[bytes, bytes | None]] = set()
         self._running = 0
         self._wake = asyncio.Event()
 
-    def offer(self, key: bytes, sender: Address) -> None:
-        """Queue a check of ``key``, taken from ``sender``; nothing when it is
-        already queued, dropped (and counted) when the queue is full."""
-        if key in self._queued:
+    def offer(self, key: bytes, sender: Address, signer: bytes | None = None) -> None:
+        """Queue a check of ``key`` (of ``signer``'s entry in its set, for a
+        set), taken from ``sender``; nothing when it is already queued,
+        dropped (and counted) when the queue is full."""
+        if (key, signer) in self._queued:
             return
         if len(self._queue) >= FRESHNESS_QUEUE_MAX:
             self._protocol.counters.freshness_dropped += 1
@@ -86,8 +87,8 @@ class FreshnessCheck:
         # Jitter: nodes that took the same replay check at different times, so
         # a later check finds the earlier ones already repaired.
         due = asyncio.get_running_loop().time() + FRESHNESS_DELAY_S * (1 + _JITTER.random())
-        self._queue.append((due, key, sender))
-        self._queued.add(key)
+        self._queue.append((due, key, sender, signer))
+        self._queued.add((key, signer))
         self._wake.set()
 
     @property
@@ -103,30 +104,29 @@ class FreshnessCheck:
                 self._wake.clear()
                 await self._wake.wait()
                 continue
-            due, key, sender = self._queue[0]
+            due, key, sender, signer = self._queue[0]
             wait = due - loop.time()
             if wait > 0:
                 await asyncio.sleep(wait)
             self._queue.popleft()
-            self._queued.discard(key)
+            self._queued.discard((key, signer))
             self._running += 1
-            self._protocol.spawn(self._check(key, sender))
+            self._protocol.spawn(self._check(key, sender, signer))
             await asyncio.sleep(self._pause)
 
-    async def _check(self, key: bytes, sender: Address) -> None:
+    async def _check(self, key: bytes, sender: Address, signer: bytes | None) -> None:
         try:
-            await self._compare(key, sender)
+            storage = self._protocol.storage
+            if signer is None:
+                held = storage.get_info(key)
+                if held is not None:
+                    await self._compare_single(key, sender, held)
+            else:
+                entry = storage.get_provider(key, signer)
+                if entry is not None:
+                    await self._compare_entry(key, sender, entry)
         finally:
             self._running -= 1
-
-    async def _compare(self, key: bytes, sender: Address) -> None:
-        held = self._protocol.storage.get_info(key)
-        if held is not None:
-            await self._compare_single(key, sender, held)
-            return
-        held_set = self._protocol.storage.get_providers(key, 1 << 30)
-        if held_set:
-            await self._compare_set(key, sender, held_set)
 
     async def _ask(
         self,
@@ -195,49 +195,39 @@ class FreshnessCheck:
             proto.counters.pushbacks_sent += len(worse)
             await asyncio.gather(*(proto.call_store(n, key, best.raw) for n in worse))
 
-    async def _compare_set(self, key: bytes, sender: Address, held: list[RecordInfo]) -> None:
+    async def _compare_entry(self, key: bytes, sender: Address, held: RecordInfo) -> None:
+        """As ``_compare_single`` for one signer's entry in a set: holders are
+        asked to put that signer's record first, and only that one is read."""
         proto = self._protocol
-        mine = {info.signer: info for info in held}
-        lead = dict(mine)
         answers: list[tuple[Node, RecordInfo]] = []
-        holders = [0]
+        lead = [held]
         now = now_us()
-        cap = self._policy.set_cap(held[0].namespace)
 
         def on_value(peer: Node, payload: Any) -> int:
-            if not isinstance(payload, list):
+            if not isinstance(payload, list) or not payload:
                 return 0
-            got = 0
-            for raw in payload[:cap]:
-                info = proto.check_record(key, raw, now)
-                if info is None or not info.multi:
-                    continue
-                got += 1
-                if info.signer in lead:
-                    answers.append((peer, info))
-                    if self._policy.better(info, lead[info.signer]):
-                        lead[info.signer] = info
-            holders[0] += got > 0
-            return got
+            info = proto.check_record(key, payload[0], now)
+            if info is None or not info.multi or info.signer != held.signer:
+                return 0  # the holder has no record of this signer
+            answers.append((peer, info))
+            if self._policy.better(info, lead[0]):
+                lead[0] = info
+            return 1
 
         def done() -> bool:
-            return holders[0] >= FRESHNESS_FANOUT
+            return lead[0] is not held or len(answers) >= FRESHNESS_FANOUT
 
-        await self._ask(key, sender, "get_providers", on_value, done, [cap])
-        newer = {signer: info for signer, info in lead.items() if info is not mine[signer]}
-        for info in newer.values():
-            try:
-                if proto.storage.put_provider(info, mine=False):
-                    proto.counters.freshness_upgrades += 1
-            except StoreFull:
-                pass
-        worse = [
-            (peer, newer[info.signer])
-            for peer, info in answers
-            if info.signer in newer and info.raw != newer[info.signer].raw
-        ]
+        cap = self._policy.set_cap(held.namespace)
+        await self._ask(key, sender, "get_providers", on_value, done, [cap, held.signer])
+        best = lead[0]
+        if best is held:
+            return
+        try:
+            if proto.storage.put_provider(best, mine=False):
+                proto.counters.freshness_upgrades += 1
+        except StoreFull:
+            pass
+        worse = [peer for peer, info in answers if info.raw != best.raw]
         if worse:
             proto.counters.pushbacks_sent += len(worse)
-            await asyncio.gather(
-                *(proto.call_add_provider(peer, key, best.raw) for peer, best in worse)
-            )
+            await asyncio.gather(*(proto.call_add_provider(n, key, best.raw) for n in worse))

@@ -92,9 +92,9 @@ class DhtNode(Server):  # type: ignore[misc]
         if self._handoff is not None:
             self._handoff.offer(node)
 
-    def _on_new_key(self, key: bytes, sender: tuple[str, int]) -> None:
+    def _on_new_key(self, key: bytes, sender: tuple[str, int], signer: bytes | None) -> None:
         if self._freshness is not None:
-            self._freshness.offer(key, sender)
+            self._freshness.offer(key, sender, signer)
 
     async def start(self) -> None:
         """Bind the UDP port, start the background loops, bootstrap from the

@@ -109,7 +109,7 @@ class DhtProtocol(KademliaProtocol):  # type: ignore[misc]
         policy: RecordPolicy,
         counters: DhtCounters,
         on_new_node: Callable[[Node], None],
-        on_new_key: Callable[[bytes, Address], None] | None = None,
+        on_new_key: Callable[[bytes, Address, bytes | None], None] | None = None,
     ) -> None:
         KademliaProtocol.__init__(self, source_node, storage, ksize)
         self.storage: RecordStore = storage
@@ -476,7 +476,7 @@ class DhtProtocol(KademliaProtocol):  # type: ignore[misc]
         if info is None or not info.multi or not self._may_hold_providers(info):
             self.counters.stores_refused += 1
             return False
-        held = self.storage.holds_provider(info.dht_key, info.signer)
+        held = self.storage.get_provider(info.dht_key, info.signer) is not None
         try:
             stored = self.storage.put_provider(info, mine=False)
         except StoreFull:
@@ -484,15 +484,17 @@ class DhtProtocol(KademliaProtocol):  # type: ignore[misc]
         self.counters.stores_received += int(stored)
         self.counters.stores_refused += int(not stored)
         if stored and not held:
-            self._new_key(info.dht_key, sender, self.placement(info.dht_key)[1])
+            self._new_key(info.dht_key, sender, self.placement(info.dht_key)[1], info.signer)
         return stored
 
-    def _new_key(self, key: bytes, sender: Address, radii: float) -> None:
-        """Offer a record newly taken from ``sender`` (a key, or a signer's
+    def _new_key(
+        self, key: bytes, sender: Address, radii: float, signer: bytes | None = None
+    ) -> None:
+        """Offer a record newly taken from ``sender`` (a key, or ``signer``'s
         entry in a key's set) for a freshness check when it lies in the outer
         part of the neighbourhood (``freshness_from_radii``)."""
         if radii >= self._config.freshness_from_radii and self._on_new_key is not None:
-            self._on_new_key(key, sender)
+            self._on_new_key(key, sender, signer)
 
     def _neighbours(self, sender: Address, key: bytes) -> list[NodeTriple]:
         exclude = Node(bytes(20), sender[0], sender[1])
@@ -514,15 +516,28 @@ class DhtProtocol(KademliaProtocol):  # type: ignore[misc]
             return self._neighbours(sender, key)
         return {"value": info.raw}
 
-    def rpc_get_providers(self, sender: Address, nodeid: object, key: object, limit: object) -> Any:
+    def rpc_get_providers(
+        self, sender: Address, nodeid: object, key: object, limit: object, first: object = None
+    ) -> Any:
+        """Up to ``limit`` provider records of ``key``, newest first, as many
+        as fit in one datagram; ``first`` (optional, a signer key) puts that
+        signer's record, when held, at the head (freshness checks ask for the
+        one signer they check, whatever the size of the set)."""
         if not valid_key(key) or not self._welcome(sender, nodeid):
             return refusal(REFUSED_INVALID)
         if type(limit) is not int or limit < 1:
             return refusal(REFUSED_INVALID)
+        if first is not None and (not isinstance(first, bytes) or len(first) > 64):
+            return refusal(REFUSED_INVALID)
         assert isinstance(key, bytes)
+        infos = self.storage.get_providers(key, min(limit, 1000))
+        if first is not None:
+            head = self.storage.get_provider(key, first)
+            if head is not None:
+                infos = [head, *(i for i in infos if i.signer != first)]
         raws: list[bytes] = []
         used = 0
-        for info in self.storage.get_providers(key, min(limit, 1000)):
+        for info in infos:
             used += len(info.raw) + 5
             if used > _PROVIDERS_REPLY_BUDGET:
                 break

@@ -35,6 +35,8 @@ class RttTable:
         self._max = max_peers
         # Per peer: smoothed RTT, its variance, and whether the last RPC timed out.
         self._peers: OrderedDict[Address, tuple[float, float, bool]] = OrderedDict()
+        # Peers never measured whose last RPC timed out (bounded, oldest out).
+        self._silent: OrderedDict[Address, None] = OrderedDict()
 
     def _put(self, peer: Address, entry: tuple[float, float, bool]) -> None:
         self._peers[peer] = entry
@@ -43,6 +45,7 @@ class RttTable:
 
     def sample(self, peer: Address, rtt_s: float) -> None:
         """Record one measured round trip."""
+        self._silent.pop(peer, None)
         old = self._peers.pop(peer, None)
         if old is None or old[2]:
             srtt, var = rtt_s, rtt_s / 2
@@ -54,10 +57,16 @@ class RttTable:
 
     def failure(self, peer: Address) -> None:
         """A timeout: back off this peer's hard timeout (doubling, as RFC
-        6298) and count it late at once until it answers again."""
+        6298) and count it late at once until it answers again. A peer never
+        measured goes to a separate, smaller table, so silence from addresses
+        that never answered (ping-backs to spoofed sources) cannot push the
+        estimates of real peers out."""
         old = self._peers.pop(peer, None)
         if old is None:
-            self._put(peer, (self._ceiling, 0.0, True))
+            self._silent[peer] = None
+            self._silent.move_to_end(peer)
+            if len(self._silent) > self._max // 4:
+                self._silent.popitem(last=False)
         else:
             self._put(peer, (min(old[0] * 2, self._ceiling), old[1], True))
 
@@ -73,7 +82,9 @@ class RttTable:
         at once when its last RPC timed out."""
         est = self._peers.get(peer)
         if est is None:
-            return max(LATE_FLOOR_S, self._floor / 2)
+            if peer in self._silent:
+                return 0.0
+            return min(LATE_CEILING_S, max(LATE_FLOOR_S, self._floor / 2))
         if est[2]:
             return 0.0
         return max(LATE_FLOOR_S, min(LATE_CEILING_S, 2 * est[0] + 4 * est[1]))

@@ -179,13 +179,13 @@ class RecordStore(IStorage):  # type: ignore[misc]
         ).fetchall()
         return [_info(r, True) for r in rows]
 
-    def holds_provider(self, key: bytes, signer: bytes) -> bool:
-        """Whether an unexpired record of ``signer`` is held in ``key``'s set."""
+    def get_provider(self, key: bytes, signer: bytes) -> RecordInfo | None:
+        """The unexpired record of ``signer`` in ``key``'s set, if held."""
         row = self._db.execute(
-            "SELECT 1 FROM providers WHERE dht_key = ? AND signer = ? AND expires_at_us > ?",
+            f"SELECT {_COLS} FROM providers WHERE dht_key = ? AND signer = ? AND expires_at_us > ?",
             (key, signer, now_us()),
         ).fetchone()
-        return row is not None
+        return None if row is None else _info(row, True)
 
     def put_provider(self, info: RecordInfo, *, mine: bool) -> bool:
         """Add or replace the record of (key, signer); capped per key.

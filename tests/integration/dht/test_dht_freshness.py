@@ -121,6 +121,7 @@ async def test_a_forged_newer_version_from_a_holder_never_replaces_the_stored_on
     stats = fresh.stats()
     assert stats["freshness_checks"] == 1
     assert stats["freshness_upgrades"] == 0
+    assert stats["freshness_rpcs"] >= 1
     assert stats["invalid_values_seen"] >= 1
 
 
@@ -221,4 +222,52 @@ async def test_a_forged_provider_record_from_a_holder_never_replaces_the_stored_
     stats = fresh.stats()
     assert stats["freshness_checks"] == 1
     assert stats["freshness_upgrades"] == 0
+    assert stats["freshness_rpcs"] >= 1
     assert stats["invalid_values_seen"] >= 1
+
+
+async def test_a_signer_checked_in_a_set_too_large_for_one_reply_is_still_compared(
+    nodes: list[DhtNode], raw: RawPeer
+) -> None:
+    """Holders answer a set check with the checked signer's record first, so
+    a withdrawal older than 40 other providers' announcements (newest first,
+    far more than one datagram holds) still replaces a replayed announcement."""
+    target = JsonSigner()
+    others = [JsonSigner() for _ in range(40)]
+    policy = JsonRecordPolicy([target, *others], set_cap=64)
+    a, b, fresh = await _linked(nodes, policy, 3)
+    key = json_dht_key("provider", "big")
+    early = now_us() - 60_000_000
+    v1 = target.make("provider", "big", "serves", 1, issued_at_us=early - 1)
+    v2 = target.make("provider", "big", "withdrawn", 2, issued_at_us=early)
+    pad = "x" * 300
+    crowd = [o.make("provider", "big", pad, 1) for o in others]
+    for holder in (a, b):
+        _hold_provider(holder, policy, key, v2)
+        for record in crowd:
+            _hold_provider(holder, policy, key, record)
+    assert await _store(raw, fresh, key, v1, "add_provider") is True
+    await _settle(fresh)
+    assert _providers(fresh, key) == {v2}
+    assert fresh.stats()["freshness_upgrades"] == 1
+
+
+async def test_get_providers_puts_the_asked_signer_first_and_refuses_a_bad_one(
+    nodes: list[DhtNode], policy: JsonRecordPolicy, signer: JsonSigner, raw: RawPeer
+) -> None:
+    """get_providers' optional fifth argument names the signer whose record
+    leads the reply; anything but bytes of at most 64 is refused."""
+    other = JsonSigner()
+    policy.trust(other)
+    (node,) = await _linked(nodes, policy, 1)
+    key = json_dht_key("provider", "blob")
+    mine = signer.make("provider", "blob", "serves", 1, issued_at_us=now_us() - 10_000_000)
+    newer = other.make("provider", "blob", "serves", 1)
+    _hold_provider(node, policy, key, mine)
+    _hold_provider(node, policy, key, newer)
+    raw.request(node.address, "get_providers", [os.urandom(20), key, 10])
+    assert (await raw.reply())["providers"] == [newer, mine]
+    raw.request(node.address, "get_providers", [os.urandom(20), key, 10, signer.signer])
+    assert (await raw.reply())["providers"] == [mine, newer]
+    raw.request(node.address, "get_providers", [os.urandom(20), key, 10, 7])
+    assert await raw.reply() == {"refused": "invalid"}

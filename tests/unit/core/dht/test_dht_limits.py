@@ -54,12 +54,33 @@ def test_failure_backs_off_the_timeout_but_makes_the_peer_late_at_once() -> None
 
 
 def test_an_unknown_peer_that_times_out_is_late_at_once() -> None:
-    """A peer first met through a timeout is remembered as silent."""
+    """A peer first met through a timeout is remembered as silent until it answers."""
     rtt = RttTable(ceiling_s=1.0, floor_s=0.25)
     peer = ("127.0.0.1", 1)
     rtt.failure(peer)
     assert rtt.late_after(peer) == 0.0
     assert rtt.timeout(peer) == 1.0
+    rtt.sample(peer, 0.002)
+    assert rtt.late_after(peer) == LATE_FLOOR_S
+
+
+def test_silent_unknown_peers_never_push_out_measured_ones() -> None:
+    """Timeouts of thousands of never-measured addresses (ping-backs to spoofed
+    sources) leave the estimates of measured peers in place."""
+    rtt = RttTable(ceiling_s=1.0, floor_s=0.01, max_peers=100)
+    for i in range(50):
+        rtt.sample(("127.0.0.1", i), 0.002)
+    for i in range(10_000):
+        rtt.failure(("10.0.0.1", i))
+    assert all(rtt.known(("127.0.0.1", i)) for i in range(50))
+    assert rtt.late_after(("10.0.0.1", 9_999)) == 0.0
+
+
+def test_late_threshold_of_an_unknown_peer_is_capped_too() -> None:
+    """However high the timeout floor is set, an unmeasured peer holds a
+    lookup no longer than LATE_CEILING_S."""
+    rtt = RttTable(ceiling_s=5.0, floor_s=2.0)
+    assert rtt.late_after(("127.0.0.1", 1)) == LATE_CEILING_S
 
 
 def test_late_threshold_is_capped_whatever_the_estimate() -> None:
