@@ -57,16 +57,47 @@ def _say(text: str) -> None:
 
 
 def _redis_reachable(url: str) -> bool:
+    """Whether a Redis answers at ``url`` (redis://, rediss:// or unix://)."""
     parsed = urlparse(url)
     try:
-        with socket.create_connection(
-            (parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=0.5
-        ) as sock:
+        if parsed.scheme == "unix":
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.settimeout(0.5)
+            try:
+                sock.connect(parsed.path)
+            except OSError:
+                sock.close()
+                raise
+        else:
+            sock = socket.create_connection(
+                (parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=0.5
+            )
+        with sock:
+            if parsed.scheme == "rediss":
+                return True  # TLS: a PING would need the handshake; the port answers
             sock.sendall(b"PING\r\n")
             reply = sock.recv(64)
             return reply.startswith((b"+PONG", b"-NOAUTH"))
     except OSError:
         return False
+
+
+def _redis_listen_args(url: str) -> list[str] | None:
+    """redis-server arguments to serve ``url`` on this machine, or None when
+    the URL is not one a local redis-server can serve (a remote host, TLS)."""
+    parsed = urlparse(url)
+    if parsed.scheme == "unix":
+        return ["--port", "0", "--unixsocket", parsed.path, "--unixsocketperm", "700"]
+    if parsed.scheme == "redis" and parsed.hostname in ("127.0.0.1", "localhost", "::1"):
+        return ["--port", str(parsed.port or 6379), "--bind", "127.0.0.1"]
+    return None
+
+
+def _redis_where(url: str) -> str:
+    parsed = urlparse(url)
+    if parsed.scheme == "unix":
+        return f"unix:{parsed.path}"
+    return f"127.0.0.1:{parsed.port or 6379}"
 
 
 class Launcher:
@@ -89,26 +120,22 @@ class Launcher:
         if _redis_reachable(url):
             _say(f"using the Redis already running at {url}")
             return url
-        parsed = urlparse(url)
         binary = shutil.which("redis-server")
-        if parsed.hostname not in ("127.0.0.1", "localhost", "::1") or binary is None:
+        listen = _redis_listen_args(url)
+        if listen is None or binary is None:
             why = "redis-server is not installed" if binary is None else f"{url} is not local"
             _say(
                 f"no Redis reachable at {url} and {why}: running WITHOUT a cache "
                 "(everything works, reads are slower)"
             )
             return ""
-        port = parsed.port or 6379
         rdir = self.data_dir / "redis"
         rdir.mkdir(parents=True, exist_ok=True)
         self.redis = Child(
             "redis",
             [
                 binary,
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
+                *listen,
                 "--dir",
                 str(rdir),
                 "--appendonly",
@@ -123,7 +150,7 @@ class Launcher:
         await self._spawn(self.redis)
         for _ in range(100):
             if _redis_reachable(url):
-                _say(f"started redis-server on 127.0.0.1:{port} (data in {rdir})")
+                _say(f"started redis-server on {_redis_where(url)} (data in {rdir})")
                 return url
             await asyncio.sleep(0.05)
         _say("redis-server did not start: running WITHOUT a cache")

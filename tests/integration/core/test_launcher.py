@@ -12,7 +12,12 @@ from pathlib import Path
 import pytest
 
 from services.core.host import SPECS
-from services.launcher import EXTRA_DHT_NODES
+from services.launcher import (
+    EXTRA_DHT_NODES,
+    Launcher,
+    _redis_listen_args,
+    _redis_reachable,
+)
 from tests.support.net import free_tcp_port
 from tests.support.services import REPO, wait_serving
 
@@ -60,3 +65,43 @@ def test_launcher_brings_up_the_whole_system_and_stops_it(tmp_path: Path) -> Non
     assert (tmp_path / "data" / "redis").is_dir()
     assert (tmp_path / "data" / "handle-registry" / "registrar.key").stat().st_mode & 0o077 == 0
     assert (tmp_path / "data" / "discovery" / "records.sqlite3").exists()
+
+
+async def test_launcher_serves_a_unix_socket_redis_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """IPNDHT_REDIS_URL=unix://PATH: with nothing listening there the launcher
+    starts redis-server on that socket (not on TCP 6379) and reports it; a
+    second launcher finds that Redis already running."""
+    sock = tmp_path / "redis.sock"
+    url = f"unix://{sock}"
+    monkeypatch.setenv("IPNDHT_REDIS_URL", url)
+    monkeypatch.setenv("IPNDHT_DATA_DIR", str(tmp_path / "data"))
+    assert not _redis_reachable(url)
+    launcher = Launcher()
+    assert await launcher.start_redis() == url
+    try:
+        assert _redis_reachable(url)
+        assert await Launcher().start_redis() == url
+        out = capsys.readouterr().out
+        assert f"started redis-server on unix:{sock}" in out
+        assert f"using the Redis already running at {url}" in out
+    finally:
+        assert launcher.redis is not None
+        await launcher._terminate(launcher.redis, 5)
+    assert not _redis_reachable(url)
+
+
+def test_a_remote_or_tls_redis_url_is_never_started_locally() -> None:
+    """Only a loopback redis:// URL or a unix:// socket is served by a local
+    redis-server; a remote host or rediss:// (TLS) runs without a cache."""
+    assert _redis_listen_args("redis://127.0.0.1:7000/0") == [
+        "--port",
+        "7000",
+        "--bind",
+        "127.0.0.1",
+    ]
+    unix = _redis_listen_args("unix:///tmp/r.sock")
+    assert unix is not None and unix[:4] == ["--port", "0", "--unixsocket", "/tmp/r.sock"]
+    assert _redis_listen_args("redis://cache.example:6379/0") is None
+    assert _redis_listen_args("rediss://127.0.0.1:6380/0") is None
