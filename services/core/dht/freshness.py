@@ -36,7 +36,6 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import deque
-from collections.abc import Callable
 from typing import Any
 
 from kademlia.node import Node
@@ -47,7 +46,7 @@ from services.core.dht.constants import (
     FRESHNESS_MAX_RPCS,
     FRESHNESS_QUEUE_MAX,
 )
-from services.core.dht.lookup import Lookup, OnValue
+from services.core.dht.lookup import Lookup
 from services.core.dht.protocol import DhtProtocol
 from services.core.dht.rtt import Address
 from services.core.dht.store import now_us
@@ -117,97 +116,38 @@ class FreshnessCheck:
     async def _check(self, key: bytes, sender: Address, signer: bytes | None) -> None:
         try:
             storage = self._protocol.storage
-            if signer is None:
-                held = storage.get_info(key)
-                if held is not None:
-                    await self._compare_single(key, sender, held)
-            else:
-                entry = storage.get_provider(key, signer)
-                if entry is not None:
-                    await self._compare_entry(key, sender, entry)
+            held = storage.get_info(key) if signer is None else storage.get_provider(key, signer)
+            if held is not None:
+                await self._compare(key, sender, held)
         finally:
             self._running -= 1
 
-    async def _ask(
-        self,
-        key: bytes,
-        sender: Address,
-        rpc: str,
-        on_value: OnValue,
-        done: Callable[[], bool],
-        extra: list[Any] | None = None,
-    ) -> None:
-        """Query the closest known holders of ``key`` (``sender`` excluded)."""
-        proto = self._protocol
-        proto.counters.freshness_checks += 1
-        peers = [
-            n
-            for n in proto.router.find_neighbors(Node(key), k=self._ksize)
-            if (n.ip, n.port) != sender
-        ]
-        if not peers:
-            return
-        outcome = await Lookup(
-            proto,
-            key,
-            peers,
-            ksize=self._ksize,
-            alpha=FRESHNESS_FANOUT,
-            rpc=rpc,
-            extra_args=extra,
-            on_value=on_value,
-            done=done,
-            max_rpcs=FRESHNESS_MAX_RPCS,
-            learn=False,
-        ).run()
-        proto.counters.freshness_rpcs += outcome.rpcs
-
-    async def _compare_single(self, key: bytes, sender: Address, held: RecordInfo) -> None:
+    async def _compare(self, key: bytes, sender: Address, held: RecordInfo) -> None:
+        """Ask the closest known holders of ``key`` (``sender`` excluded) for
+        the record ``held`` is a version of, keep a better one, and repair
+        the asked holders that answered a worse one. For a set entry the
+        holders are asked to put that signer's record first, and only that
+        record of each answer is read."""
         proto = self._protocol
         answers: list[tuple[Node, RecordInfo]] = []
         lead = [held]
         now = now_us()
+        if held.multi:
+            rpc, extra = "get_providers", [self._policy.set_cap(held.namespace), held.signer]
+            keep, push = proto.storage.put_provider, proto.call_add_provider
+        else:
+            rpc, extra = "find_value", []
+            keep, push = proto.storage.put_single, proto.call_store
 
         def on_value(peer: Node, payload: Any) -> int:
+            if held.multi:
+                if not isinstance(payload, list) or not payload:
+                    return 0
+                payload = payload[0]
             info = proto.check_record(key, payload, now)
-            if info is None or info.multi:
+            if info is None or info.multi != held.multi:
                 return 0
-            answers.append((peer, info))
-            if self._policy.better(info, lead[0]):
-                lead[0] = info
-            return 1
-
-        def done() -> bool:
-            return lead[0] is not held or len(answers) >= FRESHNESS_FANOUT
-
-        await self._ask(key, sender, "find_value", on_value, done)
-        best = lead[0]
-        if best is held:
-            return
-        try:
-            if proto.storage.put_single(best, mine=False):
-                proto.counters.freshness_upgrades += 1
-        except StoreFull:
-            pass
-        # Holders that answered an older version took the same replay: repair them too.
-        worse = [peer for peer, info in answers if info.raw != best.raw]
-        if worse:
-            proto.counters.pushbacks_sent += len(worse)
-            await asyncio.gather(*(proto.call_store(n, key, best.raw) for n in worse))
-
-    async def _compare_entry(self, key: bytes, sender: Address, held: RecordInfo) -> None:
-        """As ``_compare_single`` for one signer's entry in a set: holders are
-        asked to put that signer's record first, and only that one is read."""
-        proto = self._protocol
-        answers: list[tuple[Node, RecordInfo]] = []
-        lead = [held]
-        now = now_us()
-
-        def on_value(peer: Node, payload: Any) -> int:
-            if not isinstance(payload, list) or not payload:
-                return 0
-            info = proto.check_record(key, payload[0], now)
-            if info is None or not info.multi or info.signer != held.signer:
+            if held.multi and info.signer != held.signer:
                 return 0  # the holder has no record of this signer
             answers.append((peer, info))
             if self._policy.better(info, lead[0]):
@@ -217,17 +157,37 @@ class FreshnessCheck:
         def done() -> bool:
             return lead[0] is not held or len(answers) >= FRESHNESS_FANOUT
 
-        cap = self._policy.set_cap(held.namespace)
-        await self._ask(key, sender, "get_providers", on_value, done, [cap, held.signer])
+        proto.counters.freshness_checks += 1
+        peers = [
+            n
+            for n in proto.router.find_neighbors(Node(key), k=self._ksize)
+            if (n.ip, n.port) != sender
+        ]
+        if peers:
+            outcome = await Lookup(
+                proto,
+                key,
+                peers,
+                ksize=self._ksize,
+                alpha=FRESHNESS_FANOUT,
+                rpc=rpc,
+                extra_args=extra,
+                on_value=on_value,
+                done=done,
+                max_rpcs=FRESHNESS_MAX_RPCS,
+                learn=False,
+            ).run()
+            proto.counters.freshness_rpcs += outcome.rpcs
         best = lead[0]
         if best is held:
             return
         try:
-            if proto.storage.put_provider(best, mine=False):
+            if keep(best, mine=False):
                 proto.counters.freshness_upgrades += 1
         except StoreFull:
             pass
+        # Holders that answered an older version took the same replay: repair them too.
         worse = [peer for peer, info in answers if info.raw != best.raw]
         if worse:
             proto.counters.pushbacks_sent += len(worse)
-            await asyncio.gather(*(proto.call_add_provider(n, key, best.raw) for n in worse))
+            await asyncio.gather(*(push(n, key, best.raw) for n in worse))
