@@ -170,6 +170,12 @@ export interface ClientOptions {
   protoDir?: string;
   channelOptions?: Record<string, string | number>;
 }
+/** Reconnect backoff of every channel, first and longest pause (ms). */
+export declare const RECONNECT_BACKOFF_MS: Readonly<{ initial: number; max: number }>;
+/** The grpc-js options of one service's channel ("HandleRegistryService"). */
+export declare function channelOptions(
+  service: string, options?: ClientOptions,
+): Record<string, string | number>;
 export interface CallOptions { deadlineMs?: number; requestId?: string }
 /** Responses are the proto messages: camelCase fields, enums as names,
  * uint64 as decimal strings, bytes as Buffers. */

@@ -36,6 +36,12 @@ export const RETRY_POLICY = Object.freeze({
   backoffMultiplier: 2,
   retryableStatusCodes: ['UNAVAILABLE'],
 });
+/** Pause before reconnecting after a service went away, first and longest.
+ * grpc-js's defaults (1 s, growing to 120 s) can leave a channel failing
+ * calls at once for seconds after a restarted service is back, longer than
+ * the retries above wait; a restart usually takes well under a second. The
+ * Python SDK uses the same values. */
+export const RECONNECT_BACKOFF_MS = Object.freeze({ initial: 200, max: 5_000 });
 /** Bytes of a generated request id (16 hex digits, as the services make). */
 const REQUEST_ID_BYTES = 8;
 
@@ -79,13 +85,8 @@ export class Client {
     /** @type {Record<string, any>} raw grpc-js stubs, by service */
     this.stubs = {};
     for (const [name, service] of Object.entries(SERVICES)) {
-      const channelOptions = {
-        'grpc.enable_retries': options.retry === false ? 0 : 1,
-        'grpc.service_config': JSON.stringify(serviceConfig(`ipndht.v1.${service}`, options.retry !== false)),
-        ...options.channelOptions,
-      };
       const endpoint = this.endpoints[/** @type {keyof typeof SERVICES} */ (name)];
-      this.stubs[name] = new loaded[service](endpoint, credentials, channelOptions);
+      this.stubs[name] = new loaded[service](endpoint, credentials, channelOptions(service, options));
     }
   }
 
@@ -254,6 +255,24 @@ export class Client {
   watchPeers(request = {}, o = {}) {
     return this.stream('discovery', 'WatchPeers', request, { deadlineMs: 2 ** 31 - 1, ...o });
   }
+}
+
+/**
+ * The grpc-js options of one service's channel: retries through the service
+ * config (unless `options.retry` is false), the reconnect backoff above, then
+ * the caller's `options.channelOptions`, which win.
+ * @param {string} service the proto service name ("HandleRegistryService")
+ * @param {ClientOptions} [options]
+ * @returns {Record<string, string | number>}
+ */
+export function channelOptions(service, options = {}) {
+  return {
+    'grpc.enable_retries': options.retry === false ? 0 : 1,
+    'grpc.service_config': JSON.stringify(serviceConfig(`ipndht.v1.${service}`, options.retry !== false)),
+    'grpc.initial_reconnect_backoff_ms': RECONNECT_BACKOFF_MS.initial,
+    'grpc.max_reconnect_backoff_ms': RECONNECT_BACKOFF_MS.max,
+    ...options.channelOptions,
+  };
 }
 
 /**

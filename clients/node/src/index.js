@@ -1,6 +1,6 @@
 // ipndht Node.js client: the gRPC Client and the signed-record helpers.
 
-export { Client, DEFAULT_ENDPOINTS, DEFAULT_DEADLINE_MS, DEFAULT_STREAM_DEADLINE_MS } from './client.js';
+export { Client, DEFAULT_ENDPOINTS, DEFAULT_DEADLINE_MS, DEFAULT_STREAM_DEADLINE_MS, RECONNECT_BACKOFF_MS, channelOptions } from './client.js';
 export { IpndhtError, Status } from './errors.js';
 export { SigningKey, generateKey, loadKeyFile, loadOrCreateKeyFile, verifySignature, writeKeyFile } from './keys.js';
 export { COUNTERSIGN_PREFIX, RECORD_PREFIX, countersigningBytes, dhtKey, dhtKeyMaterial, signingBytes } from './canonical.js';

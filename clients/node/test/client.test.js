@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import { Client, DEFAULT_ENDPOINTS, IpndhtError, SigningKey, Status, loadKeyFile, loadOrCreateKeyFile, writeKeyFile } from '../src/index.js';
+import { Client, DEFAULT_ENDPOINTS, IpndhtError, RECONNECT_BACKOFF_MS, SigningKey, Status, channelOptions, loadKeyFile, loadOrCreateKeyFile, writeKeyFile } from '../src/index.js';
 
 /**
  * A loopback TCP port nobody listens on (bound, then closed).
@@ -56,6 +56,19 @@ describe('Client', () => {
     } finally {
       client.close();
     }
+  });
+
+  test('channels reconnect after 200 ms, backing off to at most 5 s, unless the caller says otherwise', () => {
+    const opts = channelOptions('HandleRegistryService');
+    assert.equal(opts['grpc.initial_reconnect_backoff_ms'], 200);
+    assert.equal(opts['grpc.max_reconnect_backoff_ms'], 5000);
+    assert.deepEqual(RECONNECT_BACKOFF_MS, { initial: 200, max: 5000 });
+    assert.equal(opts['grpc.enable_retries'], 1);
+    const config = JSON.parse(String(opts['grpc.service_config']));
+    assert.equal(config.methodConfig[0].name[0].service, 'ipndht.v1.HandleRegistryService');
+    const own = channelOptions('HandleRegistryService', { retry: false, channelOptions: { 'grpc.max_reconnect_backoff_ms': 1000 } });
+    assert.equal(own['grpc.enable_retries'], 0);
+    assert.equal(own['grpc.max_reconnect_backoff_ms'], 1000);
   });
 
   test('an unknown rpc name is a TypeError naming the services', () => {
