@@ -53,6 +53,15 @@ LATE_FLOOR_S = 0.05
 #: intercontinental paths) just get one extra candidate asked beside them.
 LATE_CEILING_S = 0.2
 
+#: Longest a node lookup (the first half of every put) waits, in all, for
+#: late peers among the k closest once nothing else is left to ask. Waiting
+#: matters under a loaded event loop, where live peers answer in a few
+#: hundred ms (RPC_TIMEOUT_FLOOR_S); waiting longer only waits out dead
+#: peers' full timeouts, one after another (measured: puts after 30% churn
+#: took 2 s at p50 and 4 s at p99 on 200 nodes). A peer cut off this way
+#: still answers in time for the next lookup, hand-off or republish.
+NODE_LOOKUP_GRACE_S = 0.3
+
 #: Smoothing gains of the RTT estimator, as in RFC 6298 (alpha=1/8, beta=1/4).
 RTT_GAIN = 0.125
 RTTVAR_GAIN = 0.25

@@ -18,8 +18,11 @@ wants (``wanted``): once one holder of a quorum-of-3 get has answered, the
 two queries still out are enough, and a new one would only cost the network
 and the event loop. Once any peer is late or dead the lookup goes back to
 alpha queries at a time, so churn costs no more latency. (A node lookup does
-wait for late peers among the k closest: returning far nodes under a
-loaded event loop would misdirect STOREs.)
+wait for late peers among the k closest, since returning far nodes under a
+loaded event loop would misdirect STOREs, but for at most
+``NODE_LOOKUP_GRACE_S`` in all, after which late peers give up their places
+among the k closest to the next candidates: a put after churn would
+otherwise wait out the full timeout of one dead neighbour after another.)
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from typing import Any
 
 from kademlia.node import Node
 
-from services.core.dht.constants import MAX_NODES_PER_REPLY
+from services.core.dht.constants import MAX_NODES_PER_REPLY, NODE_LOOKUP_GRACE_S
 from services.core.dht.protocol import DhtProtocol, Reply, is_refusal
 from services.core.dht.wire import parse_node_triple
 
@@ -111,9 +114,15 @@ class Lookup:
         inflight: dict[asyncio.Future[Reply], tuple[Node, float]] = {}
         answered: list[Node] = []
         value_mode = self._on_value is not None
+        # When a node lookup stops waiting for late peers among the k closest,
+        # and whether it has: from then on late peers hold no place there.
+        grace_ends: float | None = None
+        impatient = False
         while not self._finished(out):
+            given_up = (_FAIL, _LATE) if impatient else (_FAIL,)
             live = sorted(
-                (n for n in self._nodes.values() if self._state[n.id] != _FAIL), key=self._dist
+                (n for n in self._nodes.values() if self._state[n.id] not in given_up),
+                key=self._dist,
             )[: self._ksize]
             active = sum(1 for n, _ in inflight.values() if self._state[n.id] == _WAIT)
             limit = self._alpha
@@ -144,6 +153,16 @@ class Lookup:
                 late_in_top = any(self._state[n.id] == _LATE for n in live)
                 if (value_mode and out.holders > 0) or not late_in_top:
                     break  # only late peers left, and a value in hand: do not wait
+                if not value_mode:
+                    # A node lookup waits for late peers among the k closest,
+                    # but only so long: a peer that slow is most likely dead.
+                    # Then they give up their places to the next candidates.
+                    if grace_ends is None:
+                        grace_ends = loop.time() + NODE_LOOKUP_GRACE_S
+                    timeout = grace_ends - loop.time()
+                    if timeout <= 0:
+                        impatient = True
+                        continue
             done, _ = await asyncio.wait(
                 list(inflight), timeout=timeout, return_when=asyncio.FIRST_COMPLETED
             )

@@ -280,22 +280,24 @@ class DhtNode(Server):  # type: ignore[misc]
         return await self._replicate(info)
 
     async def _replicate(self, info: RecordInfo) -> int:
-        accepted = await self._store_on_closest(info)
-        if accepted == 0 and self.neighbours():
+        asked, accepted = await self._store_on_closest(info)
+        if asked and not accepted:
             # No holder took it: every STORE was lost, timed out (a stall
             # longer than the RPC timeout) or refused. Once more, after a
             # fresh lookup, so one bad moment does not leave the record on
-            # this node alone until the next republish.
+            # this node alone until the next republish. (No node answering
+            # the lookup at all is no such moment: nobody is there to ask.)
             self._proto().counters.replications_retried += 1
-            accepted = await self._store_on_closest(info)
+            _, accepted = await self._store_on_closest(info)
         return accepted
 
-    async def _store_on_closest(self, info: RecordInfo) -> int:
+    async def _store_on_closest(self, info: RecordInfo) -> tuple[int, int]:
+        """STOREs to the closest nodes a lookup found: (sent, accepted)."""
         proto = self._proto()
         nodes = (await self._lookup_nodes(info.dht_key)).closest
         call = proto.call_add_provider if info.multi else proto.call_store
         results = await asyncio.gather(*(call(n, info.dht_key, info.raw) for n in nodes))
-        return sum(1 for ok in results if ok)
+        return len(nodes), sum(1 for ok in results if ok)
 
     async def set_digest(self, dkey: bytes, value: bytes) -> bool:
         """The package's API, routed through ``put`` (validated, counted)."""

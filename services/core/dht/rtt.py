@@ -37,6 +37,9 @@ class RttTable:
         self._peers: OrderedDict[Address, tuple[float, float, bool]] = OrderedDict()
         # Peers never measured whose last RPC timed out (bounded, oldest out).
         self._silent: OrderedDict[Address, None] = OrderedDict()
+        # Smoothed RTT and variance over every sample: what an unmeasured peer
+        # is expected to take (it tracks this node's own load too).
+        self._all: tuple[float, float] | None = None
 
     def _put(self, peer: Address, entry: tuple[float, float, bool]) -> None:
         self._peers[peer] = entry
@@ -46,6 +49,12 @@ class RttTable:
     def sample(self, peer: Address, rtt_s: float) -> None:
         """Record one measured round trip."""
         self._silent.pop(peer, None)
+        if self._all is None:
+            self._all = (rtt_s, rtt_s / 2)
+        else:
+            srtt, var = self._all
+            var = (1 - RTTVAR_GAIN) * var + RTTVAR_GAIN * abs(srtt - rtt_s)
+            self._all = ((1 - RTT_GAIN) * srtt + RTT_GAIN * rtt_s, var)
         old = self._peers.pop(peer, None)
         if old is None or old[2]:
             srtt, var = rtt_s, rtt_s / 2
@@ -79,12 +88,16 @@ class RttTable:
 
     def late_after(self, peer: Address) -> float:
         """When a lookup stops waiting on ``peer`` and asks another candidate:
-        at once when its last RPC timed out."""
+        at once when its last RPC timed out; for a peer never measured, as
+        for the pooled estimate of all peers (half the timeout floor before
+        any sample)."""
         est = self._peers.get(peer)
         if est is None:
             if peer in self._silent:
                 return 0.0
-            return min(LATE_CEILING_S, max(LATE_FLOOR_S, self._floor / 2))
+            if self._all is None:
+                return min(LATE_CEILING_S, max(LATE_FLOOR_S, self._floor / 2))
+            est = (*self._all, False)
         if est[2]:
             return 0.0
         return max(LATE_FLOOR_S, min(LATE_CEILING_S, 2 * est[0] + 4 * est[1]))

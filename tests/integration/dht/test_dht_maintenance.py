@@ -142,6 +142,33 @@ async def test_replacement_cache_causes_no_store_ping_storm(
         await swarm.stop()
 
 
+async def test_put_stores_on_live_nodes_without_waiting_out_dead_neighbours(
+    nodes: list[DhtNode], policy: JsonRecordPolicy, signer: JsonSigner
+) -> None:
+    """With dead peers closest to the key in the writer's table, a put's node
+    lookup stops waiting for them after NODE_LOOKUP_GRACE_S, gives their
+    places to the next candidates and stores on every live node: it returns
+    before a single dead peer's timeout has fired (the package waits for the
+    slowest peer of every round, and the k closest must all have answered)."""
+    config = dataclasses.replace(FAST, rpc_timeout_s=3.0)
+    swarm = Swarm(policy, template=config)
+    try:
+        await swarm.start(8)
+        writer = await _start(
+            nodes, dataclasses.replace(config, bootstrap=(swarm.nodes[0].address,)), policy
+        )
+        key = json_dht_key("handle", "bob")
+        for i in range(10):  # dead peers closer to the key than anyone
+            writer.protocol.router.add_contact(  # type: ignore[union-attr]
+                Node(_id_near(key, i + 1), "127.0.0.1", 9)
+            )
+        failures = writer.stats()["rpc_failures"]
+        assert await writer.put(signer.make("handle", "bob", "v", 1)) == 8
+        assert writer.stats()["rpc_failures"] == failures  # no timeout waited out
+    finally:
+        await swarm.stop()
+
+
 async def test_lookup_does_not_wait_for_dead_peers(
     nodes: list[DhtNode], policy: JsonRecordPolicy, signer: JsonSigner
 ) -> None:

@@ -98,3 +98,20 @@ def test_rtt_table_is_bounded() -> None:
     for i in range(100):
         rtt.sample(("127.0.0.1", i), 0.01)
     assert sum(rtt.known(("127.0.0.1", i)) for i in range(100)) == 10
+
+
+def test_an_unmeasured_peer_is_expected_to_answer_like_the_others() -> None:
+    """Before any sample the late threshold of an unknown peer is half the
+    timeout floor; once peers have answered it follows their pooled estimate
+    (kept within the late floor and ceiling), so a dead stranger costs a
+    lookup what a live peer would, not a fixed guess."""
+    rtt = RttTable(ceiling_s=1.0, floor_s=0.25)
+    stranger = ("127.0.0.1", 99)
+    assert rtt.late_after(stranger) == 0.125
+    for i in range(20):
+        rtt.sample(("127.0.0.1", i), 0.002)
+    assert rtt.late_after(stranger) == LATE_FLOOR_S
+    for i in range(50):
+        rtt.sample(("127.0.0.1", i), 0.09)
+    assert LATE_FLOOR_S < rtt.late_after(stranger) <= LATE_CEILING_S
+    assert rtt.timeout(stranger) == 1.0
