@@ -86,7 +86,7 @@ def _redis_listen_args(url: str) -> list[str] | None:
     """redis-server arguments to serve ``url`` on this machine, or None when
     the URL is not one a local redis-server can serve (a remote host, TLS)."""
     parsed = urlparse(url)
-    if parsed.scheme == "unix":
+    if parsed.scheme == "unix" and parsed.path:
         return ["--port", "0", "--unixsocket", parsed.path, "--unixsocketperm", "700"]
     if parsed.scheme == "redis" and parsed.hostname in ("127.0.0.1", "localhost", "::1"):
         return ["--port", str(parsed.port or 6379), "--bind", "127.0.0.1"]

@@ -29,7 +29,6 @@ from services.core import constants as c
 from services.core import errors, metrics, nodes
 from services.core.cache import Cache, NullCache, open_cache
 from services.core.dht.node import DhtNode
-from services.core.dht.stats import COUNTER_HELP
 from services.core.interceptors import ServerInterceptor
 from services.core.logging import get_logger
 from services.core.records.rules import SignedRecordPolicy
@@ -191,7 +190,7 @@ class ServiceHost:
         node = DhtNode(nodes.dht_config(s, port, self.data_dir), self.policy)
         await node.start()
         self.dht = node
-        metrics.DHT.track(self.spec.name, node.figures, COUNTER_HELP)
+        metrics.DHT.track(self.spec.name, node.figures)
         await self._bootstrap_from_settings()
         return node
 

@@ -15,6 +15,8 @@ from prometheus_client import REGISTRY, Counter, Gauge, Histogram, start_http_se
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from services.core.dht.stats import COUNTER_HELP
+
 #: Latency buckets in seconds: from a cache hit (~0.2 ms) to a DHT lookup
 #: through dead peers (seconds).
 _LATENCY_BUCKETS = (
@@ -69,21 +71,19 @@ _DHT_GAUGES = {
 
 class DhtCollector(Collector):
     """The DHT node figures of each service in the process, read at scrape
-    time: ``ipndht_dht_<counter>_total`` for each counter (help texts from
-    ``help``), ``ipndht_dht_records_held`` and ``ipndht_dht_routing_table_size``.
-    A service registers a function returning its node's figures."""
+    time: ``ipndht_dht_<counter>_total`` for each counter named in
+    ``counters`` (with its help text), ``ipndht_dht_records_held`` and
+    ``ipndht_dht_routing_table_size``. A service registers a function
+    returning its node's figures."""
 
-    def __init__(self) -> None:
+    def __init__(self, counters: Mapping[str, str]) -> None:
         self._lock = threading.Lock()
         self._sources: dict[str, Callable[[], Mapping[str, int]]] = {}
-        self._help: Mapping[str, str] = {}
+        self._counters = dict(counters)
 
-    def track(
-        self, service: str, figures: Callable[[], Mapping[str, int]], help: Mapping[str, str]
-    ) -> None:
+    def track(self, service: str, figures: Callable[[], Mapping[str, int]]) -> None:
         with self._lock:
             self._sources[service] = figures
-            self._help = help
 
     def untrack(self, service: str) -> None:
         with self._lock:
@@ -92,7 +92,6 @@ class DhtCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         with self._lock:
             sources = list(self._sources.items())
-            help = dict(self._help)
         if not sources:
             return
         read = [(service, figures()) for service, figures in sources]
@@ -101,14 +100,14 @@ class DhtCollector(Collector):
             for service, values in read:
                 gauge.add_metric([service], values.get(name, 0))
             yield gauge
-        for name, text in help.items():
+        for name, text in self._counters.items():
             counter = CounterMetricFamily(f"ipndht_dht_{name}", text, labels=["service"])
             for service, values in read:
                 counter.add_metric([service], values.get(name, 0))
             yield counter
 
 
-DHT = DhtCollector()
+DHT = DhtCollector(COUNTER_HELP)
 REGISTRY.register(DHT)
 
 

@@ -150,16 +150,18 @@ class Lookup:
                 soonest = min(d for n, d in inflight.values() if self._state[n.id] == _WAIT)
                 timeout = max(0.0, soonest - loop.time())
             elif not pending_new:
-                late_in_top = any(self._state[n.id] == _LATE for n in live)
                 if value_mode and out.holders > 0:
                     break  # only late peers left, and a value in hand: do not wait
-                if not late_in_top and not (impatient and len(answered) < self._alpha):
+                if impatient:
+                    # Late peers hold no place any more; still wait for them
+                    # while fewer than alpha have answered: under a stalled
+                    # event loop every peer is late, and ending with no
+                    # answer would leave a put nowhere to store.
+                    if len(answered) >= self._alpha:
+                        break
+                elif not any(self._state[n.id] == _LATE for n in live):
                     break
-                # (An impatient node lookup with fewer than alpha answers
-                # still waits for its late peers: under a stalled event loop
-                # every peer is late, and ending with no answer would leave
-                # a put nowhere to store.)
-                if not value_mode and not impatient:
+                elif not value_mode:
                     # A node lookup waits for late peers among the k closest,
                     # but only so long: a peer that slow is most likely dead.
                     # Then they give up their places to the next candidates.

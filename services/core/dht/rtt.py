@@ -26,6 +26,15 @@ from services.core.dht.constants import (
 Address = tuple[str, int]
 
 
+def _smoothed(old: tuple[float, float] | None, rtt_s: float) -> tuple[float, float]:
+    """(srtt, rttvar) after one sample, as RFC 6298; the first sample starts it."""
+    if old is None:
+        return rtt_s, rtt_s / 2
+    srtt, var = old
+    var = (1 - RTTVAR_GAIN) * var + RTTVAR_GAIN * abs(srtt - rtt_s)
+    return (1 - RTT_GAIN) * srtt + RTT_GAIN * rtt_s, var
+
+
 class RttTable:
     """Smoothed RTT and its variance per peer address, bounded in size."""
 
@@ -49,19 +58,9 @@ class RttTable:
     def sample(self, peer: Address, rtt_s: float) -> None:
         """Record one measured round trip."""
         self._silent.pop(peer, None)
-        if self._all is None:
-            self._all = (rtt_s, rtt_s / 2)
-        else:
-            srtt, var = self._all
-            var = (1 - RTTVAR_GAIN) * var + RTTVAR_GAIN * abs(srtt - rtt_s)
-            self._all = ((1 - RTT_GAIN) * srtt + RTT_GAIN * rtt_s, var)
+        self._all = _smoothed(self._all, rtt_s)
         old = self._peers.pop(peer, None)
-        if old is None or old[2]:
-            srtt, var = rtt_s, rtt_s / 2
-        else:
-            srtt, var, _ = old
-            var = (1 - RTTVAR_GAIN) * var + RTTVAR_GAIN * abs(srtt - rtt_s)
-            srtt = (1 - RTT_GAIN) * srtt + RTT_GAIN * rtt_s
+        srtt, var = _smoothed(None if old is None or old[2] else (old[0], old[1]), rtt_s)
         self._put(peer, (srtt, var, False))
 
     def failure(self, peer: Address) -> None:

@@ -105,3 +105,4 @@ def test_a_remote_or_tls_redis_url_is_never_started_locally() -> None:
     assert unix is not None and unix[:4] == ["--port", "0", "--unixsocket", "/tmp/r.sock"]
     assert _redis_listen_args("redis://cache.example:6379/0") is None
     assert _redis_listen_args("rediss://127.0.0.1:6380/0") is None
+    assert _redis_listen_args("unix://") is None  # no socket path to serve

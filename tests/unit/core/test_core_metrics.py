@@ -25,10 +25,10 @@ def test_every_dht_series_is_documented() -> None:
 
 
 def test_collector_reads_each_tracked_service_and_forgets_untracked_ones() -> None:
-    collector = DhtCollector()
+    collector = DhtCollector({"lookups": "Lookups"})
     assert list(collector.collect()) == []
-    collector.track("a", lambda: {"lookups": 2, "records_held": 7}, {"lookups": "Lookups"})
-    collector.track("b", lambda: {"lookups": 5}, {"lookups": "Lookups"})
+    collector.track("a", lambda: {"lookups": 2, "records_held": 7})
+    collector.track("b", lambda: {"lookups": 5})
     metrics = {m.name: m for m in collector.collect()}
     lookups = {s.labels["service"]: s.value for s in metrics["ipndht_dht_lookups"].samples}
     assert lookups == {"a": 2, "b": 5}
