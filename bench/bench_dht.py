@@ -4,13 +4,14 @@ For each N in (50, 200, 500, 1000) both run in this process on 127.0.0.1:
 N nodes bootstrapped and 200 puts from random nodes (one swarm after the
 other), then 200 gets from random nodes, alternating one bare get and one
 DhtNode get so that the machine speeding up or slowing down during the run
-moves both sides alike; at N=200 also 30% of each swarm killed and 200 gets
-again (one swarm after the other). Both use the same 1 s RPC timeout (the
-package's default is 5 s) and the same record bytes. DhtNode reads gather
-quorum=3 valid answers (the default); the package stops at the first round
-that returns any value, and its store/ping storm copies values onto most
-nodes, so many of its reads are local. DhtNode gets start once the puts'
-background work (freshness checks, hand-offs) has drained. Each N also
+moves both sides alike; at N=200 also 30% of each swarm killed, then 200
+gets and 100 puts of new records (one swarm after the other). Both use the
+same 1 s RPC timeout (the package's default is 5 s) and the same record
+bytes. DhtNode reads gather quorum=3 valid answers (the default); the
+package stops at the first round that returns any value, and its store/ping
+storm copies values onto most nodes, so many of its reads are local.
+DhtNode gets start once the puts' background work (freshness checks,
+hand-offs) has drained. Each N also
 records the scale curve: get p50 in ms and lookup RPCs per get
 (``dht_get_p50_ms_nN``, ``dht_rpcs_per_get_nN``) beside the bare package's.
 RSS per node (N=500) is measured in a fresh subprocess. Results go to
@@ -49,6 +50,8 @@ from services.core.dht.swarm import Swarm
 RPC_TIMEOUT_S = 1.0
 CHURN = 0.3
 CHURN_CONCURRENCY = 8
+#: New records put after the churn (the bare package's sets are slow there).
+CHURN_PUTS = 100
 #: The package's lookup RPCs, counted for the RPCs-per-get curve.
 _BARE_LOOKUP_RPCS = ("call_find_value", "call_find_node")
 
@@ -228,6 +231,26 @@ async def interleaved_gets(
     )
 
 
+async def churn_puts(
+    put: Callable[[int], Awaitable[Any]], count: int, concurrency: int
+) -> tuple[float, list[float]]:
+    """``count`` puts of new records after the churn, ``concurrency`` at a
+    time: the share that reached at least one holder and the latencies."""
+    sem = asyncio.Semaphore(concurrency)
+    latencies: list[float] = []
+    ok = 0
+
+    async def one(i: int) -> None:
+        nonlocal ok
+        async with sem:
+            dt, result = await timed(lambda: put(i))
+        latencies.append(dt)
+        ok += bool(result)
+
+    await asyncio.gather(*(one(i) for i in range(count)))
+    return ok / count, latencies
+
+
 async def bench_pair(
     n: int, ops: int, churn: bool, signer: JsonSigner
 ) -> tuple[dict[str, float], dict[str, float]]:
@@ -252,12 +275,27 @@ async def bench_pair(
                 bare_items, lambda k: rng.choice(bare_swarm.alive()).get(k), CHURN_CONCURRENCY
             )
             bare["churn_success"], bare["churn_p99"] = success, pct(lat, 0.99)
+
+            async def bare_churn_put(i: int) -> Any:
+                raw = signer.make("handle", f"churn-{n}-{i}", "v" * 64, 1)
+                return await rng.choice(bare_swarm.alive()).set(f"churn-{n}-{i}", raw)
+
+            _, lat = await churn_puts(bare_churn_put, CHURN_PUTS, CHURN_CONCURRENCY)
+            bare["churn_put_p50"], bare["churn_put_p99"] = statistics.median(lat), pct(lat, 0.99)
             bare_swarm.stop()
             await ours_swarm.kill(CHURN)
             success, lat = await run_gets(
                 our_items, lambda k: rng.choice(ours_swarm.alive).get(k), CHURN_CONCURRENCY
             )
             ours["churn_success"], ours["churn_p99"] = success, pct(lat, 0.99)
+
+            async def our_churn_put(i: int) -> int:
+                raw = signer.make("handle", f"churn-{n}-{i}", "v" * 64, 1)
+                return await rng.choice(ours_swarm.alive).put(raw)
+
+            success, lat = await churn_puts(our_churn_put, CHURN_PUTS, CHURN_CONCURRENCY)
+            ours["churn_put_success"] = success
+            ours["churn_put_p50"], ours["churn_put_p99"] = statistics.median(lat), pct(lat, 0.99)
     finally:
         bare_swarm.stop()
         await ours_swarm.stop()
@@ -347,6 +385,25 @@ async def main(sizes: list[int], ops: int) -> None:
                 floor=floor_ms,
                 ratio=p99_ms / floor_ms,
                 config=churn_cfg,
+            )
+            for q in ("p50", "p99"):
+                mine_ms = ours[f"churn_put_{q}"] * 1000
+                bare_ms = bare[f"churn_put_{q}"] * 1000
+                record(
+                    f"dht_churn_put_{q}_ms_n{n}",
+                    mine_ms,
+                    "ms",
+                    floor=bare_ms,
+                    ratio=mine_ms / bare_ms,
+                    config={**churn_cfg, "puts": CHURN_PUTS},
+                )
+            record(
+                f"dht_churn_put_success_n{n}",
+                ours["churn_put_success"],
+                "ratio",
+                floor=None,
+                ratio=None,
+                config={**churn_cfg, "puts": CHURN_PUTS},
             )
         if n == 500:
             record(
