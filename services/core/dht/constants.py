@@ -39,6 +39,16 @@ MAX_NODES_PER_REPLY = 40
 #: below 250 ms live peers would be declared dead and evicted.
 RPC_TIMEOUT_FLOOR_S = 0.25
 
+#: How late the stall ticker (``stalls.py``) may fire before the delay is
+#: counted as a stall of this node's own event loop, owed back to RPCs in
+#: flight: ordinary jitter on a busy loop stays under ~20 ms, while a stall
+#: of 50 ms already eats a fifth of the shortest RPC timeout.
+STALL_SLACK_S = 0.05
+
+#: Period of the stall ticker: one timer per process (not per node), so 20
+#: wake-ups a second; a stall is seen to within one tick.
+STALL_TICK_S = 0.05
+
 #: Floor of the "late" threshold in a lookup: a peer that has not answered
 #: within max(this, srtt + 4 * rttvar) stops counting against alpha, so the
 #: lookup queries the next candidate instead of waiting for it. Loopback
@@ -98,6 +108,16 @@ HANDOFF_DEBOUNCE_S = 1.0
 #: bursts of replies to alpha-parallel lookups and hand-offs must not be
 #: dropped by the kernel while the event loop is busy.
 SOCKET_RCVBUF_BYTES = 4 * 1024 * 1024
+
+#: Most datagrams read from one socket per wake-up of the event loop. One
+#: per wake-up (asyncio's transport) leaves answers unread for many passes
+#: of a busy loop; 64 drains an ordinary burst (a put's k answers) at once
+#: while a flooded socket still yields the loop between batches.
+UDP_READ_BATCH = 64
+
+#: Datagrams held for sending while the kernel's send buffer is full; past
+#: this they are dropped, as the network would (UDP is lossy, RPCs retry).
+UDP_SEND_QUEUE_MAX = 4096
 
 #: Keys examined between two yields to the event loop while deciding
 #: hand-offs, so a store of many keys never blocks the loop for long.

@@ -111,12 +111,17 @@ class Lookup:
     async def run(self) -> LookupOutcome:
         loop = asyncio.get_running_loop()
         out = LookupOutcome()
-        inflight: dict[asyncio.Future[Reply], tuple[Node, float]] = {}
+        proto = self._protocol
+        # Per query: its node, when it becomes late, and the loop's stall
+        # mark then; deadlines move on by any stall of this node's own loop
+        # (``stalls.py``), which is no peer's fault.
+        inflight: dict[asyncio.Future[Reply], tuple[Node, float, float]] = {}
         answered: list[Node] = []
         value_mode = self._on_value is not None
         # When a node lookup stops waiting for late peers among the k closest,
         # and whether it has: from then on late peers hold no place there.
         grace_ends: float | None = None
+        grace_mark = 0.0
         impatient = False
         while not self._finished(out):
             given_up = (_FAIL, _LATE) if impatient else (_FAIL,)
@@ -124,7 +129,7 @@ class Lookup:
                 (n for n in self._nodes.values() if self._state[n.id] not in given_up),
                 key=self._dist,
             )[: self._ksize]
-            active = sum(1 for n, _ in inflight.values() if self._state[n.id] == _WAIT)
+            active = sum(1 for n, _, _ in inflight.values() if self._state[n.id] == _WAIT)
             limit = self._alpha
             if self._wanted is not None and not self._trouble and out.rpcs >= self._alpha:
                 limit = min(limit, max(1, self._wanted()))
@@ -132,11 +137,11 @@ class Lookup:
                 if active >= limit or out.rpcs == self._max_rpcs:
                     break
                 if self._state[node.id] == _NEW:
-                    fut = self._protocol.request(
+                    fut = proto.request(
                         (node.ip, node.port), self._rpc, self._args, node if self._learn else None
                     )
-                    late = loop.time() + self._protocol.rtt.late_after((node.ip, node.port))
-                    inflight[fut] = (node, late)
+                    late = loop.time() + proto.rtt.late_after((node.ip, node.port))
+                    inflight[fut] = (node, late, proto.stall_mark())
                     self._state[node.id] = _WAIT
                     out.rpcs += 1
                     active += 1
@@ -147,7 +152,11 @@ class Lookup:
             )
             timeout: float | None = None
             if active:
-                soonest = min(d for n, d in inflight.values() if self._state[n.id] == _WAIT)
+                soonest = min(
+                    d + proto.stalled_since(m)
+                    for n, d, m in inflight.values()
+                    if self._state[n.id] == _WAIT
+                )
                 timeout = max(0.0, soonest - loop.time())
             elif not pending_new:
                 if value_mode and out.holders > 0:
@@ -167,7 +176,8 @@ class Lookup:
                     # Then they give up their places to the next candidates.
                     if grace_ends is None:
                         grace_ends = loop.time() + NODE_LOOKUP_GRACE_S
-                    timeout = grace_ends - loop.time()
+                        grace_mark = proto.stall_mark()
+                    timeout = grace_ends + proto.stalled_since(grace_mark) - loop.time()
                     if timeout <= 0:
                         impatient = True
                         continue
@@ -175,11 +185,11 @@ class Lookup:
                 list(inflight), timeout=timeout, return_when=asyncio.FIRST_COMPLETED
             )
             for fut in done:
-                node, _ = inflight.pop(fut)
+                node, _, _ = inflight.pop(fut)
                 self._handle(node, fut.result(), out, answered)
             now = loop.time()
-            for node, deadline in inflight.values():
-                if self._state[node.id] == _WAIT and deadline <= now:
+            for node, deadline, mark in inflight.values():
+                if self._state[node.id] == _WAIT and deadline + proto.stalled_since(mark) <= now:
                     self._state[node.id] = _LATE
                     self._trouble = True
         answered.sort(key=self._dist)

@@ -11,9 +11,7 @@ routing table as JSON.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import socket
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -30,6 +28,7 @@ from services.core.dht.reads import Reads
 from services.core.dht.state import load_state, save_state
 from services.core.dht.stats import DhtCounters
 from services.core.dht.store import RecordStore, now_us
+from services.core.dht.udp import UdpEndpoint
 from services.core.dht.wire import valid_ip, valid_key, valid_node_id, valid_port
 from services.core.errors import InvalidArgument, InvalidRecord
 from services.core.logging import get_logger
@@ -62,7 +61,7 @@ class DhtNode(Server):  # type: ignore[misc]
         super().__init__(ksize=config.ksize, alpha=config.alpha, node_id=node_id, storage=store)
         self.storage: RecordStore = store
         self.protocol: DhtProtocol | None = None
-        self.transport: asyncio.DatagramTransport | None = None
+        self.transport: UdpEndpoint | None = None
         self.config = config
         self.policy = policy
         self.counters = DhtCounters()
@@ -99,15 +98,10 @@ class DhtNode(Server):  # type: ignore[misc]
     async def start(self) -> None:
         """Bind the UDP port, start the background loops, bootstrap from the
         configured and saved neighbours (at most one RPC timeout)."""
-        loop = asyncio.get_running_loop()
-        transport, protocol = await loop.create_datagram_endpoint(
-            self._create_protocol, local_addr=(self.config.host, self.config.port)
+        transport, protocol = await UdpEndpoint.open(
+            self._create_protocol, self.config.host, self.config.port, rcvbuf=SOCKET_RCVBUF_BYTES
         )
         self.transport, self.protocol = transport, protocol
-        raw_sock = transport.get_extra_info("socket")
-        if raw_sock is not None:
-            with contextlib.suppress(OSError):
-                raw_sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SOCKET_RCVBUF_BYTES)
         sock = transport.get_extra_info("sockname")
         self._address = (str(sock[0]), int(sock[1]))
         self._handoff = HandOff(protocol, self.ksize, self.config.handoff_rate_per_s)

@@ -49,10 +49,12 @@ from services.core.dht.constants import (
     REFUSED_INVALID,
     REFUSED_UNKNOWN,
     RESPONSIBLE_RADIUS_FACTOR,
+    STALL_SLACK_S,
 )
 from services.core.dht.ratelimit import SourceRateLimiter
 from services.core.dht.routing import HardenedRoutingTable
 from services.core.dht.rtt import Address, RttTable
+from services.core.dht.stalls import LoopStalls
 from services.core.dht.stats import DhtCounters
 from services.core.dht.store import RecordStore, now_us
 from services.core.dht.wire import (
@@ -91,6 +93,9 @@ class _Pending:
     address: Address
     sent_at: float
     node: Node | None
+    #: ``LoopStalls.total`` when sent, and stall time already added to the deadline.
+    stall_mark: float = 0.0
+    stall_credit: float = 0.0
 
 
 _RESPONSE_BYTE = bytes((RESPONSE,))
@@ -125,6 +130,7 @@ class DhtProtocol(KademliaProtocol):  # type: ignore[misc]
         # Ids of unknown requesters being pinged back (see ``_welcome``).
         self._probing: set[bytes] = set()
         self._closed = False
+        self._stalls: LoopStalls | None = None
         self._radius_cache: int | None = None
         self._radius_at = float("-inf")
         self.rtt = RttTable(config.rpc_timeout_s, config.rpc_timeout_floor_s)
@@ -168,9 +174,24 @@ class DhtProtocol(KademliaProtocol):  # type: ignore[misc]
         if not task.cancelled() and task.exception() is not None:
             log.warning("dht background task failed", error=repr(task.exception()))
 
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        if self._stalls is None:
+            self._stalls = LoopStalls.acquire(asyncio.get_running_loop())
+
+    def stalled_since(self, mark: float) -> float:
+        """Seconds this node's event loop stalled since ``stall_mark()`` gave ``mark``."""
+        return 0.0 if self._stalls is None else self._stalls.since(mark)
+
+    def stall_mark(self) -> float:
+        return 0.0 if self._stalls is None else self._stalls.total
+
     async def close(self) -> None:
         """Fail every outstanding request and cancel every task."""
         self._closed = True
+        if self._stalls is not None:
+            self._stalls.release()
+            self._stalls = None
         for pending in list(self._outstanding.values()):
             pending.timer.cancel()
             if not pending.future.done():
@@ -249,8 +270,9 @@ class DhtProtocol(KademliaProtocol):  # type: ignore[misc]
             return
         del self._outstanding[msg_id]
         pending.timer.cancel()
-        loop = asyncio.get_running_loop()
-        self.rtt.sample(source, loop.time() - pending.sent_at)
+        # The round trip the peer took, less any stall of this node's own loop.
+        elapsed = asyncio.get_running_loop().time() - pending.sent_at
+        self.rtt.sample(source, max(0.0, elapsed - self.stalled_since(pending.stall_mark)))
         if not pending.future.done():
             pending.future.set_result((True, body))
         if pending.node is not None:
@@ -287,14 +309,28 @@ class DhtProtocol(KademliaProtocol):  # type: ignore[misc]
             return future
         addr = (address[0], address[1])
         timer = loop.call_later(self.rtt.timeout(addr), self._expire, msg_id)
-        self._outstanding[msg_id] = _Pending(future, timer, addr, loop.time(), node)
+        self._outstanding[msg_id] = _Pending(
+            future, timer, addr, loop.time(), node, self.stall_mark()
+        )
         self.transport.sendto(data, addr)
         return future
 
     def _expire(self, msg_id: bytes) -> None:
-        pending = self._outstanding.pop(msg_id, None)
+        pending = self._outstanding.get(msg_id)
         if pending is None:
             return
+        owed = self.stalled_since(pending.stall_mark) - pending.stall_credit
+        if owed > STALL_SLACK_S and pending.stall_credit < self._wait_timeout:
+            # This node's own event loop was held while the RPC was out (see
+            # ``stalls.py``): the answer may sit unread in the socket buffer.
+            # The peer is not at fault; it is owed the stall, up to one full
+            # RPC timeout in all.
+            grace = min(owed, self._wait_timeout - pending.stall_credit)
+            pending.stall_credit += grace
+            pending.timer = asyncio.get_running_loop().call_later(grace, self._expire, msg_id)
+            self.counters.rpc_stall_extensions += 1
+            return
+        del self._outstanding[msg_id]
         self.counters.rpc_failures += 1
         self.rtt.failure(pending.address)
         if not pending.future.done():

@@ -18,6 +18,7 @@ class DhtCounters:
     invalid_values_seen: int = 0
     rpc_requests: int = 0
     rpc_failures: int = 0
+    rpc_stall_extensions: int = 0
     rpc_refusals_sent: int = 0
     rejected_datagrams: int = 0
     throttled_datagrams: int = 0
@@ -48,6 +49,7 @@ COUNTER_HELP: dict[str, str] = {
     "invalid_values_seen": "Invalid records received in answers (forged, expired, malformed)",
     "rpc_requests": "Inbound RPC requests served",
     "rpc_failures": "Outbound RPCs that timed out",
+    "rpc_stall_extensions": "RPC deadlines moved on for a stall of this node's own event loop",
     "rpc_refusals_sent": "Inbound requests answered with a refusal",
     "rejected_datagrams": "Inbound datagrams dropped as malformed or oversized",
     "throttled_datagrams": "Inbound datagrams dropped by the per-source rate limit",
