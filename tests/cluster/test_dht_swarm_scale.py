@@ -74,6 +74,39 @@ async def test_200_nodes_start_fast_and_serve_every_put_and_get(
     assert ok == 200, f"{200 - ok} of 200 gets missed their record"
 
 
+def _hold_loop(seconds: float) -> None:
+    """Block the event loop, as a long callback, a GC pause or a busy host would."""
+    time.sleep(seconds)
+
+
+async def _stall_now_and_then(rng: random.Random) -> None:
+    while True:
+        await asyncio.sleep(rng.uniform(0.2, 1.0))
+        _hold_loop(rng.uniform(0.05, 0.4))
+
+
+async def test_puts_and_gets_survive_stalls_of_the_event_loop(
+    swarm200: Swarm, signer: JsonSigner
+) -> None:
+    """With the loop held for 50-400 ms every 0.2-1 s, every put still reaches
+    at least half of its k holders and every get finds its record. (With one
+    datagram read per loop pass and deadlines blind to stalls, puts reached
+    as few as 0 holders and gets missed.)"""
+    stalls = asyncio.ensure_future(_stall_now_and_then(random.Random(11)))
+    try:
+        fewest = swarm200.nodes[0].ksize
+        records: dict[bytes, bytes] = {}
+        for i in range(200):
+            raw = signer.make("handle", f"stalled-{i}", f"value-{i}", 1)
+            fewest = min(fewest, await swarm200.random_node().put(raw))
+            records[json_dht_key("handle", f"stalled-{i}")] = raw
+        ok, _ = await _get_all(swarm200, records)
+    finally:
+        stalls.cancel()
+    assert fewest >= swarm200.nodes[0].ksize // 2
+    assert ok == 200, f"{200 - ok} of 200 gets missed their record"
+
+
 async def test_gets_survive_30_percent_of_nodes_killed(swarm200: Swarm, signer: JsonSigner) -> None:
     """After 30% of the nodes die, >= 99.5% of gets succeed and p99 < 1.5 s."""
     records = await _put_all(swarm200, signer, 200)
