@@ -16,7 +16,9 @@ Differences from the package (each pinned by a test):
   or a signer's entry in a provider set, newly taken at the edge of its
   neighbourhood is offered for a freshness check (``freshness.py``);
 - node ids must be 20 bytes before anything reaches the routing table;
-- per-peer adaptive timeouts (``RttTable``) replace the fixed 5 s;
+- per-peer adaptive timeouts (``RttTable``) replace the fixed 5 s, and a
+  stall of the node's own event loop is owed to RPCs in flight instead of
+  failing them (``stalls.py``);
 - an unknown requester is pinged back and enters the routing table only if
   it answers from the address it claims.
 
@@ -92,6 +94,7 @@ class _Pending:
     timer: asyncio.TimerHandle
     address: Address
     sent_at: float
+    deadline: float
     node: Node | None
     #: ``LoopStalls.total`` when sent, and stall time already added to the deadline.
     stall_mark: float = 0.0
@@ -184,7 +187,8 @@ class DhtProtocol(KademliaProtocol):  # type: ignore[misc]
         return 0.0 if self._stalls is None else self._stalls.since(mark)
 
     def stall_mark(self) -> float:
-        return 0.0 if self._stalls is None else self._stalls.total
+        """Where this loop's stall count stands now (see ``stalls.py``)."""
+        return 0.0 if self._stalls is None else self._stalls.mark()
 
     async def close(self) -> None:
         """Fail every outstanding request and cancel every task."""
@@ -308,9 +312,11 @@ class DhtProtocol(KademliaProtocol):  # type: ignore[misc]
             future.set_result((False, None))
             return future
         addr = (address[0], address[1])
-        timer = loop.call_later(self.rtt.timeout(addr), self._expire, msg_id)
+        now = loop.time()
+        deadline = now + self.rtt.timeout(addr)
+        timer = loop.call_at(deadline, self._expire, msg_id)
         self._outstanding[msg_id] = _Pending(
-            future, timer, addr, loop.time(), node, self.stall_mark()
+            future, timer, addr, now, deadline, node, self.stall_mark()
         )
         self.transport.sendto(data, addr)
         return future
@@ -327,7 +333,9 @@ class DhtProtocol(KademliaProtocol):  # type: ignore[misc]
             # RPC timeout in all.
             grace = min(owed, self._wait_timeout - pending.stall_credit)
             pending.stall_credit += grace
-            pending.timer = asyncio.get_running_loop().call_later(grace, self._expire, msg_id)
+            pending.timer = asyncio.get_running_loop().call_at(
+                pending.deadline + pending.stall_credit, self._expire, msg_id
+            )
             self.counters.rpc_stall_extensions += 1
             return
         del self._outstanding[msg_id]

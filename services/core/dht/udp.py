@@ -7,8 +7,9 @@ loop (a swarm, or one busy node after a stall) each pass is long, answers
 sit unread until their RPC timers fire, and live peers are declared dead:
 measured on 200 nodes in one process with short stalls injected, puts
 reached as few as 0 holders. This endpoint reads up to ``UDP_READ_BATCH``
-datagrams per wake-up and sends like asyncio's (a datagram the kernel
-cannot take now is queued and sent when the socket is writable).
+datagrams per wake-up. A datagram the kernel cannot take now is queued and
+sent when the socket is writable, up to ``UDP_SEND_QUEUE_MAX`` (asyncio's
+queue is unbounded); ``close`` drops what is still queued.
 
 It is an ``asyncio.DatagramTransport`` to the protocol, so the package's
 ``RPCProtocol`` and ``DhtProtocol`` use it unchanged.
@@ -38,6 +39,7 @@ class UdpEndpoint(asyncio.DatagramTransport):
         self._loop = loop
         self._sock = sock
         self._fd = sock.fileno()
+        self._sockname = sock.getsockname()
         self._protocol = protocol
         self._closing = False
         self._queue: collections.deque[tuple[bytes, Any]] = collections.deque()
@@ -66,13 +68,13 @@ class UdpEndpoint(asyncio.DatagramTransport):
                 with contextlib.suppress(OSError):
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
             sock.bind(address)
+            protocol = protocol_factory()
+            endpoint = cls(loop, sock, protocol)
+            protocol.connection_made(endpoint)
+            loop.add_reader(endpoint._fd, endpoint._read_ready)
         except BaseException:
             sock.close()
             raise
-        protocol = protocol_factory()
-        endpoint = cls(loop, sock, protocol)
-        protocol.connection_made(endpoint)
-        loop.add_reader(endpoint._fd, endpoint._read_ready)
         return endpoint, protocol
 
     # -- reading ------------------------------------------------------------------
@@ -110,16 +112,21 @@ class UdpEndpoint(asyncio.DatagramTransport):
         self._queue.append((bytes(data), addr))
 
     def _write_ready(self) -> None:
-        while self._queue:
-            data, addr = self._queue[0]
+        while self._queue and not self._closing:
+            data, addr = self._queue.popleft()
             try:
                 self._sock.sendto(data, addr)
             except (BlockingIOError, InterruptedError):
+                self._queue.appendleft((data, addr))
                 return
             except OSError as exc:
                 self._protocol.error_received(exc)
-            self._queue.popleft()
-        self._loop.remove_writer(self._fd)
+            except Exception as exc:  # a bad address: drop it, keep sending the rest
+                self._loop.call_exception_handler(
+                    {"message": "UDP send failed", "exception": exc, "transport": self}
+                )
+        if not self._closing:
+            self._loop.remove_writer(self._fd)
 
     def get_write_buffer_size(self) -> int:
         return sum(len(data) for data, _ in self._queue)
@@ -130,7 +137,7 @@ class UdpEndpoint(asyncio.DatagramTransport):
         if name == "socket":
             return self._sock
         if name == "sockname":
-            return self._sock.getsockname()
+            return self._sockname
         return default
 
     def is_closing(self) -> bool:

@@ -53,7 +53,8 @@ async def test_an_rpc_to_a_silent_peer_still_fails_after_a_stall(
     reply = a.protocol.request(("127.0.0.1", 9), "ping", [a.node_id])
     hold_loop(0.5)
     assert await reply == (False, None)
-    assert time.monotonic() - t0 < 0.5 + 2 * SHORT.rpc_timeout_s + 0.2
+    # Given up one timeout after its own deadline at most, not the whole stall again.
+    assert time.monotonic() - t0 < 0.5 + SHORT.rpc_timeout_s + 0.2
     assert a.stats()["rpc_failures"] == 1
 
 

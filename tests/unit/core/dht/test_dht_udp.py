@@ -5,6 +5,7 @@ cleanly."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import socket
 from typing import Any
 
@@ -61,22 +62,23 @@ async def test_a_burst_is_read_in_one_wake_up_not_one_datagram_per_loop_pass(
 async def test_a_flood_is_read_in_batches_so_other_callbacks_still_run(
     sender: socket.socket,
 ) -> None:
-    """More than one batch waiting: the first wake-up reads UDP_READ_BATCH and
-    yields the loop; the rest follow on later passes."""
-    endpoint, proto = await UdpEndpoint.open(Recorder, "127.0.0.1", 0)
+    """More than one batch waiting: each wake-up reads at most UDP_READ_BATCH
+    and yields the loop; the rest follow on later passes."""
+    endpoint, proto = await UdpEndpoint.open(Recorder, "127.0.0.1", 0, rcvbuf=1 << 20)
     try:
         addr = endpoint.get_extra_info("sockname")
-        count = UDP_READ_BATCH * 3
+        count = UDP_READ_BATCH + 16
         for _ in range(count):
             sender.sendto(b"x", addr)
-        seen = []
-        for _ in range(20):
+        seen = [0]
+        for _ in range(50):
             await asyncio.sleep(0)
             seen.append(len(proto.got))
             if len(proto.got) == count:
                 break
-        assert seen[0] <= UDP_READ_BATCH
         assert len(proto.got) == count
+        steps = [b - a for a, b in itertools.pairwise(seen)]
+        assert max(steps) == UDP_READ_BATCH  # one full batch, then the rest later
     finally:
         endpoint.close()
 
@@ -113,6 +115,7 @@ async def test_sendto_reaches_a_peer_and_close_stops_everything() -> None:
         a.sendto(b"after close", b.get_extra_info("sockname"))  # ignored, no error
         a.close()  # twice is fine
         assert a.get_extra_info("socket").fileno() == -1
+        assert a.get_extra_info("sockname")[0] == "127.0.0.1"
     finally:
         a.close()
         b.close()
@@ -127,6 +130,9 @@ class _BusySocket:
 
     def fileno(self) -> int:
         return 99
+
+    def getsockname(self) -> tuple[str, int]:
+        return ("127.0.0.1", 9)
 
     def sendto(self, data: bytes, addr: Any) -> int:
         if self.busy:
