@@ -89,15 +89,22 @@ def _redis_listen_args(url: str) -> list[str] | None:
     if parsed.scheme == "unix" and parsed.path:
         return ["--port", "0", "--unixsocket", parsed.path, "--unixsocketperm", "700"]
     if parsed.scheme == "redis" and parsed.hostname in ("127.0.0.1", "localhost", "::1"):
-        return ["--port", str(parsed.port or 6379), "--bind", "127.0.0.1"]
+        return ["--port", str(parsed.port or 6379), "--bind", _loopback(parsed.hostname)]
     return None
+
+
+def _loopback(hostname: str | None) -> str:
+    """The address a local redis-server binds for a URL's host: ::1 when the
+    URL names it (the reachability check connects there), else 127.0.0.1."""
+    return "::1" if hostname == "::1" else "127.0.0.1"
 
 
 def _redis_where(url: str) -> str:
     parsed = urlparse(url)
     if parsed.scheme == "unix":
         return f"unix:{parsed.path}"
-    return f"127.0.0.1:{parsed.port or 6379}"
+    host = _loopback(parsed.hostname)
+    return f"[{host}]:{parsed.port or 6379}" if ":" in host else f"{host}:{parsed.port or 6379}"
 
 
 class Launcher:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import umsgpack
@@ -56,12 +56,20 @@ class MaliciousProtocol(DhtProtocol):
         self.replayed_providers: set[tuple[bytes, bytes]] = set()
         self.attacks_sent = 0
 
-    def _bad(self, key: bytes) -> bytes:
+    def _bad(self, first: bytes, latest: bytes) -> bytes:
+        """What this node serves and spreads in place of a record whose
+        versions it saw first as ``first`` and last as ``latest``."""
         if self.kind == "stale":
-            return self.first_seen[key]
+            return first
         if self.kind == "oversize":
             return os.urandom(60_000)
-        return self.forge(self.latest[key])
+        return self.forge(latest)
+
+    def _bad_single(self, key: bytes) -> bytes:
+        return self._bad(self.first_seen[key], self.latest[key])
+
+    def _bad_provider(self, slot: tuple[bytes, bytes]) -> bytes:
+        return self._bad(self.first_provider[slot], self.latest_provider[slot])
 
     def rpc_store(self, sender: Any, nodeid: object, key: object, value: object) -> bool:
         self._welcome(sender, nodeid)
@@ -73,21 +81,15 @@ class MaliciousProtocol(DhtProtocol):
         superseded = self.kind == "stale" and value != self.first_seen[key]
         if (self.kind == "forge" and fresh) or (superseded and key not in self.replayed):
             self.replayed.add(key)
-            self.spawn(self._spread(key))  # forge at once; replay once superseded
+            # Forge at once; replay once superseded.
+            self.spawn(self._spread(key, lambda: self._bad_single(key), self.call_store))
         return True
 
     def rpc_find_value(self, sender: Any, nodeid: object, key: object) -> Any:
         self._welcome(sender, nodeid)
         if isinstance(key, bytes) and key in self.first_seen:
-            return {"value": self._bad(key)}
+            return {"value": self._bad_single(key)}
         return super().rpc_find_value(sender, nodeid, key)
-
-    def _bad_provider(self, slot: tuple[bytes, bytes]) -> bytes:
-        if self.kind == "stale":
-            return self.first_provider[slot]
-        if self.kind == "oversize":
-            return os.urandom(60_000)
-        return self.forge(self.latest_provider[slot])
 
     def rpc_add_provider(self, sender: Any, nodeid: object, key: object, value: object) -> bool:
         self._welcome(sender, nodeid)
@@ -104,7 +106,7 @@ class MaliciousProtocol(DhtProtocol):
         replay_due = superseded and slot not in self.replayed_providers
         if (self.kind == "forge" and fresh) or replay_due:
             self.replayed_providers.add(slot)
-            self.spawn(self._spread_provider(slot))
+            self.spawn(self._spread(key, lambda: self._bad_provider(slot), self.call_add_provider))
         return True
 
     def rpc_get_providers(
@@ -127,21 +129,19 @@ class MaliciousProtocol(DhtProtocol):
             return
         super()._reply(msg_id, reply, address)
 
-    async def _spread(self, key: bytes) -> None:
+    async def _spread(
+        self,
+        key: bytes,
+        bad: Callable[[], bytes],
+        call: Callable[[Node, bytes, bytes], Awaitable[bool]],
+    ) -> None:
+        """Send ``bad()`` (read after a short wait, when the newer version
+        has landed) with ``call`` to the nodes this node knows closest to ``key``."""
         await asyncio.sleep(0.05)
-        if key not in self.first_seen:
-            return
-        bad = self._bad(key)
+        payload = bad()
         targets = self.router.find_neighbors(Node(key))
         self.attacks_sent += len(targets)
-        await asyncio.gather(*(self.call_store(n, key, bad) for n in targets))
-
-    async def _spread_provider(self, slot: tuple[bytes, bytes]) -> None:
-        await asyncio.sleep(0.05)
-        bad = self._bad_provider(slot)
-        targets = self.router.find_neighbors(Node(slot[0]))
-        self.attacks_sent += len(targets)
-        await asyncio.gather(*(self.call_add_provider(n, slot[0], bad) for n in targets))
+        await asyncio.gather(*(call(n, key, payload) for n in targets))
 
 
 class MaliciousNode(DhtNode):

@@ -30,6 +30,11 @@ MAX_MSGPACK_DEPTH = 8
 #: 2,048 bounds unpacking CPU (the notes measured 13.5 ms for 60k items).
 MAX_MSGPACK_ITEMS = 2048
 
+#: Longest signer key a get_providers request may name as ``first``: twice
+#: an Ed25519 public key (32 bytes), room for any policy's keys, while a
+#: request cannot make a holder search by an arbitrarily long value.
+MAX_SIGNER_BYTES = 64
+
 #: Most node triples read from one find_* reply: twice k so a reply can
 #: never grow a lookup's candidate set unboundedly.
 MAX_NODES_PER_REPLY = 40

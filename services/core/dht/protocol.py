@@ -45,6 +45,7 @@ from services.core.dht.constants import (
     HEADER_BYTES,
     MAX_DATAGRAM_BYTES,
     MAX_RECORD_BYTES,
+    MAX_SIGNER_BYTES,
     PROBES_MAX,
     RADIUS_CACHE_S,
     REFUSED_ERROR,
@@ -96,7 +97,7 @@ class _Pending:
     sent_at: float
     deadline: float
     node: Node | None
-    #: ``LoopStalls.total`` when sent, and stall time already added to the deadline.
+    #: The loop's stall mark when sent, and stall time already added to the deadline.
     stall_mark: float = 0.0
     stall_credit: float = 0.0
 
@@ -481,11 +482,6 @@ class DhtProtocol(KademliaProtocol):  # type: ignore[misc]
             self._radius_at = now
         return self._radius_cache
 
-    def _may_hold_providers(self, info: RecordInfo) -> bool:
-        """Holders of a key always take newer versions; others only when responsible."""
-        held = bool(self.storage.get_providers(info.dht_key, 1))
-        return held or self.responsible_for(info.dht_key)
-
     def rpc_ping(self, sender: Address, nodeid: object) -> Any:
         if not self._welcome(sender, nodeid):
             return refusal(REFUSED_INVALID)
@@ -517,18 +513,27 @@ class DhtProtocol(KademliaProtocol):  # type: ignore[misc]
         if not self._welcome(sender, nodeid):
             return False
         info = self.check_record(key, value)
-        if info is None or not info.multi or not self._may_hold_providers(info):
+        if info is None or not info.multi:
             self.counters.stores_refused += 1
             return False
-        held = self.storage.get_provider(info.dht_key, info.signer) is not None
+        # Holders of a set always take newer versions; others only when
+        # responsible (as rpc_store). Where this node stands is worked out
+        # once, and only for a set it does not hold.
+        entry_held = self.storage.get_provider(info.dht_key, info.signer) is not None
+        set_held = entry_held or bool(self.storage.get_providers(info.dht_key, 1))
+        place = None if set_held else self.placement(info.dht_key)
+        if place is not None and place[0] >= self._ksize:
+            self.counters.stores_refused += 1
+            return False
         try:
             stored = self.storage.put_provider(info, mine=False)
         except StoreFull:
             stored = False
         self.counters.stores_received += int(stored)
         self.counters.stores_refused += int(not stored)
-        if stored and not held:
-            self._new_key(info.dht_key, sender, self.placement(info.dht_key)[1], info.signer)
+        if stored and not entry_held:
+            radii = (place or self.placement(info.dht_key))[1]
+            self._new_key(info.dht_key, sender, radii, info.signer)
         return stored
 
     def _new_key(
@@ -571,7 +576,7 @@ class DhtProtocol(KademliaProtocol):  # type: ignore[misc]
             return refusal(REFUSED_INVALID)
         if type(limit) is not int or limit < 1:
             return refusal(REFUSED_INVALID)
-        if first is not None and (not isinstance(first, bytes) or len(first) > 64):
+        if first is not None and (not isinstance(first, bytes) or len(first) > MAX_SIGNER_BYTES):
             return refusal(REFUSED_INVALID)
         assert isinstance(key, bytes)
         infos = self.storage.get_providers(key, min(limit, 1000))

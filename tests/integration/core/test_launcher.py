@@ -106,3 +106,9 @@ def test_a_remote_or_tls_redis_url_is_never_started_locally() -> None:
     assert _redis_listen_args("redis://cache.example:6379/0") is None
     assert _redis_listen_args("rediss://127.0.0.1:6380/0") is None
     assert _redis_listen_args("unix://") is None  # no socket path to serve
+
+
+def test_an_ipv6_loopback_redis_url_is_served_on_ipv6_loopback() -> None:
+    """redis://[::1] is checked by connecting to ::1, so a local redis-server
+    must listen there, not on 127.0.0.1."""
+    assert _redis_listen_args("redis://[::1]:7001/0") == ["--port", "7001", "--bind", "::1"]
